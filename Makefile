@@ -1,0 +1,71 @@
+# Thin wrapper over the CMake presets. `make help` lists the targets.
+SHELL := /bin/bash
+JOBS ?= $(shell nproc)
+FUZZ_TIME ?= 10m
+STRESS_TIME ?= 60
+ENGINE ?= libfuzzer
+TEST_PRESETS ?= default asan tsan
+
+.PHONY: help deps build test fuzz stress repro minimize clean release bench
+
+help:
+	@echo "slabtorture make targets:"
+	@echo "  make fuzz            install deps, build, fuzz (FUZZ_TIME=$(FUZZ_TIME) JOBS=$(JOBS) ENGINE=$(ENGINE))"
+	@echo "  make test            build the default, asan and tsan presets and run ctest in each (what CI runs)"
+	@echo "  make stress          real-thread stress under ASan and TSan (STRESS_TIME=$(STRESS_TIME) seconds)"
+	@echo "  make repro CRASH=f   replay a crash file: print the program and the report"
+	@echo "  make minimize CRASH=f  shrink a crash file, keeping its report signature"
+	@echo "  make build PRESET=p  configure and build one preset into build/p/"
+	@echo "  make bench           performance benchmarks into bench/results/"
+	@echo "  make deps            install missing packages with apt-get"
+	@echo "  make clean           remove build/"
+
+deps:
+	@scripts/deps.sh
+
+# Every target below calls deps only when something is missing.
+.deps-ok:
+	@scripts/deps.sh --check 2>/dev/null || scripts/deps.sh
+
+build/%/build.ninja: CMakeLists.txt CMakePresets.json | .deps-ok
+	@cmake --preset $* >/dev/null
+
+PRESET ?= default
+build: .deps-ok
+	@cmake --preset $(PRESET) >/dev/null
+	@cmake --build --preset $(PRESET) -j $(JOBS)
+
+test: .deps-ok
+	@set -e; start=$$(date +%s); \
+	for p in $(TEST_PRESETS); do \
+	  echo "== preset $$p: build =="; \
+	  cmake --preset $$p >/dev/null; \
+	  cmake --build --preset $$p -j $(JOBS); \
+	  echo "== preset $$p: ctest =="; \
+	  ctest --preset $$p -j $(JOBS); \
+	done; \
+	for p in release clang; do \
+	  echo "== preset $$p: build only =="; \
+	  cmake --preset $$p >/dev/null; cmake --build --preset $$p -j $(JOBS); \
+	done; \
+	echo "make test: all presets passed in $$(( $$(date +%s) - start ))s"
+
+fuzz: .deps-ok
+	@scripts/fuzz.sh
+
+stress: .deps-ok
+	@scripts/stress.sh
+
+repro: .deps-ok
+	@test -n "$(CRASH)" || { echo "usage: make repro CRASH=file" >&2; exit 2; }
+	@scripts/repro.sh "$(CRASH)"
+
+minimize: .deps-ok
+	@test -n "$(CRASH)" || { echo "usage: make minimize CRASH=file" >&2; exit 2; }
+	@scripts/minimize.sh "$(CRASH)"
+
+bench: .deps-ok
+	@scripts/bench.sh
+
+clean:
+	rm -rf build

@@ -1,0 +1,89 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Emulated CPUs, NUMA nodes and tasks.
+ *
+ * A task runs on one emulated CPU. In the deterministic harnesses every task lives on
+ * one OS thread and `current` is switched by the driver; in the stress driver each
+ * pthread has its own task. Tasks migrate only outside local locks (task_migrate()
+ * WARNs otherwise), as the kernel only migrates preemptible code.
+ */
+#ifndef PLATFORM_CPU_H
+#define PLATFORM_CPU_H
+
+#include "types.h"
+
+#define MAX_CPUS	64
+#define MAX_NUMNODES	8
+#define NUMA_NO_NODE	(-1)
+
+struct lockdep_held;	/* lockdep-lite per-task state, see locks.h */
+
+struct task {
+	int id;
+	int cpu;			/* emulated CPU this task runs on */
+	const char *name;
+	int irq_depth;			/* >0 while an emulated interrupt runs on this task */
+	bool in_nmi;			/* the running interrupt is an NMI */
+	int local_locks_held;		/* migration forbidden while > 0 */
+	int rcu_read_depth;		/* rcu_read_lock() nesting */
+	long op_index;			/* op of the driving program, for reports (-1: none) */
+	/* lockdep-lite: classes currently held, in acquisition order */
+	int nr_held;
+	struct {
+		const void *lock;
+		int class_id;
+		bool trylock;
+	} held[16];
+};
+
+extern __thread struct task *current;
+
+extern unsigned int nr_cpu_ids;		/* possible CPUs, 1..MAX_CPUS */
+extern unsigned int nr_node_ids;	/* nodes, 1..MAX_NUMNODES */
+
+/* Machine setup, called by platform_init(); cpu_node[i] is the node of CPU i. */
+void cpu_platform_init(unsigned int nr_cpus, unsigned int nr_nodes, const int *cpu_node,
+		       unsigned long memoryless_nodes);
+
+static inline int smp_processor_id(void) { return current->cpu; }
+bool cpu_online(int cpu);
+void set_cpu_online(int cpu, bool online);	/* used by hotplug.c only */
+unsigned int num_online_cpus(void);
+int cpu_to_node(int cpu);
+/* Node of CPU `cpu` whose memory it allocates from. Like x86 without
+ * CONFIG_HAVE_MEMORYLESS_NODES this is the CPU's own node even when that node has no
+ * memory: the setting in which bug B5 (NULL barn on memoryless nodes) was hit. */
+int cpu_to_mem(int cpu);
+static inline int numa_node_id(void) { return cpu_to_node(smp_processor_id()); }
+static inline int numa_mem_id(void) { return cpu_to_mem(smp_processor_id()); }
+bool node_state_memory(int node);	/* node has memory (N_MEMORY) */
+int first_memory_node(void);
+/* Next node with memory after `node` in distance order (round robin), for fallback. */
+int next_memory_node(int node);
+
+#define for_each_possible_cpu(cpu) for ((cpu) = 0; (cpu) < (int)nr_cpu_ids; (cpu)++)
+#define for_each_online_cpu(cpu) \
+	for ((cpu) = 0; (cpu) < (int)nr_cpu_ids; (cpu)++) if (!cpu_online(cpu)) {} else
+#define for_each_node(node) for ((node) = 0; (node) < (int)nr_node_ids; (node)++)
+#define for_each_node_with_memory(node) \
+	for ((node) = 0; (node) < (int)nr_node_ids; (node)++) if (!node_state_memory(node)) {} else
+
+/* Tasks. task_init() prepares a caller-owned task; task_switch() makes it `current`
+ * on this OS thread. */
+void task_init(struct task *t, const char *name, int cpu);
+void task_switch(struct task *t);
+/* Move the current task to another online CPU; refused (WARN, returns false) while the task
+ * holds a local lock or runs an interrupt. */
+bool task_migrate(struct task *t, int cpu);
+/* A task on each OS thread exists by default: the boot task on CPU 0. */
+struct task *boot_task(void);
+
+/* Emulated interrupt context on the current task's CPU. */
+void irq_enter(bool nmi);
+void irq_exit(void);
+static inline bool in_nmi(void) { return current->irq_depth > 0 && current->in_nmi; }
+static inline bool in_hardirq(void) { return current->irq_depth > 0 && !current->in_nmi; }
+static inline bool in_interrupt(void) { return current->irq_depth > 0; }
+static inline bool in_task(void) { return current->irq_depth == 0; }
+
+#endif

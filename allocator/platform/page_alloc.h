@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The emulated page allocator: one arena of 4 KiB pages per node with memory, each page
+ * with a descriptor (struct page) in a parallel array, so virt_to_page() works on any
+ * pointer (NULL outside the arenas). Allocations of order 0..MAX_PAGE_ORDER come from
+ * per-order free lists, falling back to a bump pointer; pages of a compound allocation
+ * point at their head. Freed pages are not coalesced.
+ *
+ * The arenas are mmap'd once; platform_reset() rewinds them without munmap/mmap (fuzzers
+ * run 10^4+ programs a second), clearing only descriptors that were used.
+ *
+ * The allocator overlays its struct slab on struct page (the `slab` area below), as the
+ * kernel does; page_alloc.c never interprets that area.
+ */
+#ifndef PLATFORM_PAGE_ALLOC_H
+#define PLATFORM_PAGE_ALLOC_H
+
+#include "types.h"
+#include "cpu.h"
+
+#define PAGE_SHIFT	12
+#define PAGE_SIZE	(1UL << PAGE_SHIFT)
+#define MAX_PAGE_ORDER	4
+
+#define PG_slab		0x1UL	/* page belongs to a slab (set by the allocator) */
+#define PG_head		0x2UL	/* first page of an allocation */
+#define PG_allocated	0x4UL	/* page is allocated (set by page_alloc.c) */
+
+struct page {
+	unsigned long flags;
+	struct page *head;		/* first page of the allocation (itself if head) */
+	unsigned int order;		/* valid on the head page */
+	int node;
+	unsigned long slab[10];		/* struct slab overlay, see allocator/slab.h */
+};
+
+/* Allocate 2^order pages on node `nid` (NUMA_NO_NODE: numa_mem_id()). A node without
+ * memory falls back to the next node with memory unless __GFP_THISNODE. Returns NULL when
+ * the arena is exhausted or a fault is injected (see fault.h). The memory is not zeroed.
+ * Reports BAD_CONTEXT if called in NMI context with a gfp that allows spinning. */
+struct page *alloc_pages_node(int nid, gfp_t gfp, unsigned int order);
+void __free_pages(struct page *page, unsigned int order);
+
+void *page_address(const struct page *page);
+struct page *virt_to_page(const void *addr);	/* NULL if not in an arena */
+static inline struct page *compound_head(struct page *page) { return page->head; }
+static inline int page_to_nid(const struct page *page) { return page->node; }
+static inline unsigned int compound_order(const struct page *page) { return page->head->order; }
+
+/* Pages currently allocated, per node and in total. */
+unsigned long node_pages_in_use(int nid);
+unsigned long pages_in_use(void);
+/* Arena capacity in pages for each node with memory (platform_config.arena_pages). */
+unsigned long node_pages_total(int nid);
+
+void page_alloc_init(unsigned long pages_per_node);
+void page_alloc_reset(void);
+
+#endif
