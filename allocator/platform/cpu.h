@@ -27,6 +27,8 @@ struct task {
 	int local_locks_held;		/* migration forbidden while > 0 */
 	int rcu_read_depth;		/* rcu_read_lock() nesting */
 	long op_index;			/* op of the driving program, for reports (-1: none) */
+	int hotplug_read_depth;		/* cpus_read_lock() nesting of this task */
+	bool hotplug_write_held;	/* this task holds cpus_write_lock() */
 	/* lockdep-lite: classes currently held, in acquisition order */
 	int nr_held;
 	struct {
@@ -72,11 +74,26 @@ int next_memory_node(int node);
  * on this OS thread. */
 void task_init(struct task *t, const char *name, int cpu);
 void task_switch(struct task *t);
+/* Forget a task before its storage goes away (cpu_down() migrates registered tasks). */
+void task_exit(struct task *t);
 /* Move the current task to another online CPU; refused (WARN, returns false) while the task
  * holds a local lock or runs an interrupt. */
 bool task_migrate(struct task *t, int cpu);
 /* A task on each OS thread exists by default: the boot task on CPU 0. */
 struct task *boot_task(void);
+
+/* Platform-internal helpers (hotplug.c, locks.c, report.c). */
+/* `current`, creating this OS thread's boot task if the thread never switched to a task. */
+struct task *current_task(void);
+/* Next online CPU after `cpu`, wrapping around (`cpu` itself if it is the only one); -1
+ * if none is online. */
+int next_online_cpu(int cpu);
+/* A task's CPU as written by another thread (migration by cpu_down()). */
+int task_get_cpu(const struct task *t);
+void task_set_cpu(struct task *t, int cpu);
+/* cpu_down(): move the registered tasks of `cpu` (and the caller's own task) to the next
+ * online CPU; returns the id of a task pinned there (local lock or interrupt), else -1. */
+int migrate_tasks_from(int cpu);
 
 /* Emulated interrupt context on the current task's CPU. */
 void irq_enter(bool nmi);

@@ -31,6 +31,7 @@ void cpus_write_unlock(void);
 /* Reports LOCK_NOT_HELD (lockdep-lite) if the current task holds cpu_hotplug_lock in
  * neither mode. */
 void lockdep_assert_cpus_held(void);
+/* The current task holds cpu_hotplug_lock (read, or write: a teardown callback). */
 bool cpus_read_held(void);
 
 /* 0 on success; -EBUSY when `cpu` is the last online CPU; -EINVAL for a bad or already
@@ -38,6 +39,8 @@ bool cpus_read_held(void);
 int cpu_down(int cpu);
 int cpu_up(int cpu);
 unsigned long hotplug_events(void);	/* completed cpu_down + cpu_up */
+/* platform_init(): forget callbacks, counters and lock state. */
+void hotplug_reset(void);
 
 /* Stress only: a worker brackets each op with these so cpu_down() waits for it. The task's
  * CPU may change inside cpu_occupy() if its CPU went offline (the task migrates first). */

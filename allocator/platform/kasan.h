@@ -44,7 +44,8 @@ struct kasan_obj_meta {
 	u8 state;			/* enum kasan_state */
 	struct kasan_track alloc_track;
 	struct kasan_track free_track;
-	void *quarantine_next;		/* object pointer of the next quarantined object */
+	void *quarantine_next;		/* metadata of the next quarantined object */
+	struct kasan_cache *cache;	/* set while quarantined: whose release() frees it */
 };
 
 /* Per-cache KASAN info, embedded in struct kmem_cache. */

@@ -75,7 +75,15 @@ void __local_unlock(local_trylock_t *l, const char *func);
 /* Reports BAD_CONTEXT when called in NMI context: an allocation that may spin or sleep. */
 void might_alloc(gfp_t gfp, const char *func);
 
-/* Lockdep-lite bookkeeping, reset between programs. */
+/* Lockdep-lite hooks for locks implemented elsewhere (cpu_hotplug_lock): `l` only names
+ * the class. A blocking acquire records edges and checks the context. */
+void lockdep_acquire(struct lock_common *l, bool trylock, const char *func);
+void lockdep_release(struct lock_common *l, const char *func);
+/* Nonzero id of the calling OS thread (lock owners), for the self-deadlock check. */
+unsigned long lock_thread_token(void);
+
+/* Lockdep-lite bookkeeping, reset between programs (also reinitialises slab_mutex, which
+ * a BUG longjmp may have left held). */
 void lockdep_reset(void);
 int lockdep_nr_classes(void);
 

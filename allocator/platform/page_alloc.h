@@ -31,7 +31,7 @@ struct page {
 	struct page *head;		/* first page of the allocation (itself if head) */
 	unsigned int order;		/* valid on the head page */
 	int node;
-	unsigned long slab[10];		/* struct slab overlay, see allocator/slab.h */
+	unsigned long slab[14] __attribute__((aligned(16)));	/* struct slab overlay (slab.h) */
 };
 
 /* Allocate 2^order pages on node `nid` (NUMA_NO_NODE: numa_mem_id()). A node without
@@ -52,6 +52,10 @@ unsigned long node_pages_in_use(int nid);
 unsigned long pages_in_use(void);
 /* Arena capacity in pages for each node with memory (platform_config.arena_pages). */
 unsigned long node_pages_total(int nid);
+
+/* Call fn on the head page of every allocation, node by node in address order
+ * (introspection; callers must be quiesced). Returns the number of allocations. */
+unsigned long page_alloc_walk(void (*fn)(struct page *head, void *arg), void *arg);
 
 void page_alloc_init(unsigned long pages_per_node);
 void page_alloc_reset(void);

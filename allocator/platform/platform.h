@@ -19,7 +19,7 @@
 struct platform_config {
 	unsigned int nr_cpus;		/* 1..MAX_CPUS (default 4) */
 	unsigned int nr_nodes;		/* 1..MAX_NUMNODES (default 1) */
-	int cpu_node[MAX_CPUS];		/* default: cpu % nr_nodes */
+	int cpu_node[MAX_CPUS];		/* -1 (default): cpu % nr_nodes */
 	unsigned long memoryless_nodes;	/* bit n: node n has CPUs but no memory */
 	bool kasan;			/* KASAN emulation (default on) */
 	size_t quarantine_bytes;	/* quarantine budget (default 1 MiB) */

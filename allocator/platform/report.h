@@ -83,10 +83,11 @@ void report_reset(void);
 void report_print(const struct report *r, void *stream);
 
 /* Kernel-style wrappers. WARN_ON returns the condition. */
+/* Braced bodies: gcc's -Wmisleading-indentation flags `if (c) f(); __c;` on one line. */
 #define WARN_ON(cond) ({ bool __c = !!(cond); \
-	if (unlikely(__c)) report_simple(REPORT_WARN, __func__, "WARN_ON(%s)", #cond); __c; })
+	if (unlikely(__c)) { report_simple(REPORT_WARN, __func__, "WARN_ON(%s)", #cond); } __c; })
 #define WARN(cond, ...) ({ bool __c = !!(cond); \
-	if (unlikely(__c)) report_simple(REPORT_WARN, __func__, __VA_ARGS__); __c; })
+	if (unlikely(__c)) { report_simple(REPORT_WARN, __func__, __VA_ARGS__); } __c; })
 #define WARN_ON_ONCE(cond) WARN_ON(cond)
 #define BUG_ON(cond) do { if (unlikely(cond)) \
 	report_simple(REPORT_BUG, __func__, "BUG_ON(%s)", #cond); } while (0)
