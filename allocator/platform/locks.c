@@ -96,8 +96,9 @@ static int lock_class(struct lock_common *l)
 	}
 	pthread_mutex_unlock(&lockdep_lock);
 	if (full)
-		report_simple(REPORT_WARN, "lock_class", "lockdep: more than %d lock classes, %s untracked",
-			      MAX_LOCK_CLASSES, name);
+		report_simple(REPORT_WARN, "lock_class",
+			      "lockdep: more than %d lock classes, %s untracked", MAX_LOCK_CLASSES,
+			      name);
 	if (id >= 0)
 		__atomic_store_n(&l->class_id, gen << CLASS_GEN_SHIFT | id, __ATOMIC_RELAXED);
 	return id;

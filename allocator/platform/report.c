@@ -136,7 +136,8 @@ void report_detail(const char *fmt, ...)
 static void print_report(const struct report *r, FILE *f)
 {
 	if (r->kind == REPORT_MODEL)
-		fprintf(f, "==slabtorture== MODEL_%s in %s: %s\n", r->rule, r->function, r->message);
+		fprintf(f, "==slabtorture== MODEL_%s in %s: %s\n", r->rule, r->function,
+			r->message);
 	else
 		fprintf(f, "==slabtorture== %s in %s: %s\n", report_kind_name(r->kind), r->function,
 			r->message);
@@ -174,8 +175,9 @@ void report_end(void)
 	pthread_mutex_unlock(&report_lock);
 
 	if (mode == REPORT_ABORT) {
-		void (*hook)(const struct report *) = __atomic_load_n(&abort_hook, __ATOMIC_ACQUIRE);
+		void (*hook)(const struct report *);
 
+		hook = __atomic_load_n(&abort_hook, __ATOMIC_ACQUIRE);
 		if (hook)
 			hook(&r);
 		abort();

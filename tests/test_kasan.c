@@ -1,0 +1,353 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The KASAN platform on a fake cache (objects in a host buffer, a release callback that
+ * records what the quarantine gives back), independent of the allocator.
+ */
+#include "harness.h"
+
+#define FAKE_MAX	256
+
+struct fake_cache {
+	struct kasan_cache kc;
+	char *mem;
+	size_t mem_size;
+	unsigned int stride;
+	unsigned int nr;
+	void *released[FAKE_MAX];
+	int nr_released;
+};
+
+static void fake_release(struct kasan_cache *kc, void *obj)
+{
+	struct fake_cache *fc = container_of(kc, struct fake_cache, kc);
+
+	/* release() sees a freed object, as __slab_free would */
+	if (kasan_get_state(kc, obj) != KASAN_STATE_FREE)
+		test_failures++;
+	if (fc->nr_released < FAKE_MAX)
+		fc->released[fc->nr_released] = obj;
+	fc->nr_released++;
+}
+
+static void fake_init(struct fake_cache *fc, const char *name, unsigned int size,
+		      unsigned int nr, bool typesafe)
+{
+	unsigned int stride = size;
+
+	memset(fc, 0, sizeof(*fc));
+	kasan_cache_create(&fc->kc, name, size, &stride, typesafe, fake_release);
+	fc->stride = stride;
+	fc->nr = nr;
+	fc->mem_size = ALIGN((size_t)stride * nr, 64);
+	fc->mem = aligned_alloc(64, fc->mem_size);
+	kasan_poison_new_slab(&fc->kc, fc->mem, stride, nr);
+}
+
+static void fake_destroy(struct fake_cache *fc)
+{
+	kasan_quarantine_remove_cache(&fc->kc);
+	kasan_unpoison_pages(fc->mem, fc->mem_size);
+	free(fc->mem);
+	fc->mem = NULL;
+}
+
+static void *obj(struct fake_cache *fc, unsigned int i)
+{
+	return fc->mem + (size_t)i * fc->stride;
+}
+
+static void *fake_alloc(struct fake_cache *fc, unsigned int i)
+{
+	kasan_slab_alloc(&fc->kc, obj(fc, i));
+	return obj(fc, i);
+}
+
+/* The allocator's free path: check, then the hook; true if quarantined. */
+static bool fake_free(struct fake_cache *fc, unsigned int i)
+{
+	if (!kasan_check_free(&fc->kc, obj(fc, i), "fake_free"))
+		return false;
+	return kasan_slab_free(&fc->kc, obj(fc, i), fc->kc.typesafe_by_rcu, false);
+}
+
+static size_t obj_bytes(struct fake_cache *fc)
+{
+	size_t before = kasan_quarantine_bytes();
+	unsigned int i = fc->nr - 1;
+
+	fake_alloc(fc, i);
+	fake_free(fc, i);
+	size_t b = kasan_quarantine_bytes() - before;
+
+	kasan_quarantine_remove_cache(&fc->kc);
+	fc->nr_released = 0;
+	return b;
+}
+
+TEST(cache_create_layout)
+{
+	struct kasan_cache kc;
+	unsigned int size = 13;
+
+	kasan_cache_create(&kc, "layout", 13, &size, false, fake_release);
+	CHECK_EQ(kc.meta_offset, 16);
+	CHECK_EQ(size, ALIGN(16 + (unsigned int)sizeof(struct kasan_obj_meta), 8u));
+	/* the allocator already placed a word behind the payload: meta goes after it */
+	size = 24;
+	kasan_cache_create(&kc, "layout", 13, &size, false, fake_release);
+	CHECK_EQ(kc.meta_offset, 24);
+	CHECK(size >= 24 + sizeof(struct kasan_obj_meta));
+	CHECK(IS_ALIGNED(size, 8u));
+}
+
+TEST(quarantine_under_budget_holds)
+{
+	struct fake_cache fc;
+	unsigned int i;
+
+	fake_init(&fc, "under", 64, 8, false);
+	for (i = 0; i < 5; i++) {
+		fake_alloc(&fc, i);
+		CHECK(fake_free(&fc, i));
+		CHECK_EQ(kasan_get_state(&fc.kc, obj(&fc, i)), KASAN_STATE_QUARANTINED);
+	}
+	CHECK_EQ(kasan_quarantine_objects(&fc.kc), 5);
+	CHECK_EQ(kasan_quarantine_objects(NULL), 5);
+	CHECK(kasan_quarantine_bytes() >= 5 * 64);
+	kasan_quarantine_reduce();
+	CHECK_EQ(fc.nr_released, 0);
+	CHECK_EQ(kasan_quarantine_objects(&fc.kc), 5);
+	fake_destroy(&fc);
+	CHECK_EQ(fc.nr_released, 5);
+	CHECK_EQ(kasan_quarantine_objects(NULL), 0);
+	CHECK_EQ(kasan_quarantine_bytes(), 0);
+}
+
+/*
+ * Budget 64 KiB on 4 CPUs: per-CPU queues hold 8 KiB, the global ring 32 KiB. Freeing
+ * 128 KiB on one CPU spills batches to the ring; reduce gives back the oldest objects,
+ * first freed first, until the ring is within budget.
+ */
+TEST(quarantine_over_budget_frees_oldest)
+{
+	struct fake_cache fc;
+	unsigned int i, n;
+	size_t per;
+
+	test_config.quarantine_bytes = 64 << 10;
+	test_reinit();
+	fake_init(&fc, "over", 1000, 160, false);
+	per = obj_bytes(&fc);
+	REQUIRE(per >= 1000);
+	n = (unsigned int)((128 << 10) / per);
+	for (i = 0; i < n; i++) {
+		fake_alloc(&fc, i);
+		CHECK(fake_free(&fc, i));
+	}
+	CHECK_EQ(fc.nr_released, 0);		/* nothing leaves on its own */
+	CHECK_EQ(kasan_quarantine_objects(&fc.kc), n);
+	kasan_quarantine_reduce();
+	REQUIRE(fc.nr_released > 0);
+	for (i = 0; i < (unsigned int)fc.nr_released; i++)
+		CHECK(fc.released[i] == obj(&fc, i));
+	for (i = fc.nr_released; i < n; i++)
+		CHECK_EQ(kasan_get_state(&fc.kc, obj(&fc, i)), KASAN_STATE_QUARANTINED);
+	CHECK_EQ(kasan_quarantine_objects(&fc.kc), n - fc.nr_released);
+	CHECK_EQ(kasan_quarantine_bytes(), (n - fc.nr_released) * per);
+	CHECK(kasan_quarantine_bytes() <= (64 << 10));
+	/* within budget now: another reduce is a no-op */
+	i = fc.nr_released;
+	kasan_quarantine_reduce();
+	CHECK_EQ(fc.nr_released, (int)i);
+	fake_destroy(&fc);
+	CHECK_EQ(fc.nr_released, (int)n);
+}
+
+/* Objects of two caches in per-CPU queues of two CPUs and in the global ring. */
+TEST(remove_cache_only_that_cache)
+{
+	struct fake_cache a, b;
+	unsigned int i;
+
+	test_config.quarantine_bytes = 64 << 10;
+	test_reinit();
+	fake_init(&a, "cache_a", 1000, 64, false);
+	fake_init(&b, "cache_b", 500, 64, false);
+	for (i = 0; i < 40; i++) {
+		set_cpu(i < 38 ? 0 : 1);	/* CPU 0 spills to the ring, CPU 1 does not */
+		fake_alloc(&a, i);
+		fake_alloc(&b, i);
+		CHECK(fake_free(&a, i));
+		CHECK(fake_free(&b, i));
+	}
+	set_cpu(0);
+	CHECK_EQ(kasan_quarantine_objects(&a.kc), 40);
+	CHECK_EQ(kasan_quarantine_objects(&b.kc), 40);
+	size_t b_bytes = kasan_quarantine_bytes();
+
+	kasan_quarantine_remove_cache(&a.kc);
+	CHECK_EQ(a.nr_released, 40);
+	CHECK_EQ(b.nr_released, 0);
+	CHECK_EQ(kasan_quarantine_objects(&a.kc), 0);
+	CHECK_EQ(kasan_quarantine_objects(&b.kc), 40);
+	CHECK_EQ(kasan_quarantine_objects(NULL), 40);
+	CHECK(kasan_quarantine_bytes() < b_bytes);
+	for (i = 0; i < 40; i++) {
+		CHECK_EQ(kasan_get_state(&a.kc, obj(&a, i)), KASAN_STATE_FREE);
+		CHECK_EQ(kasan_get_state(&b.kc, obj(&b, i)), KASAN_STATE_QUARANTINED);
+	}
+	/* b's queues stayed intact: its objects still come back oldest first */
+	kasan_cache_shrink(&b.kc);
+	CHECK_EQ(b.nr_released, 40);
+	CHECK_EQ(kasan_quarantine_bytes(), 0);
+	fake_destroy(&a);
+	fake_destroy(&b);
+}
+
+TEST(double_free_reported_with_tracks)
+{
+	struct fake_cache fc;
+
+	fake_init(&fc, "dbl", 32, 4, false);
+	current->op_index = 7;
+	fake_alloc(&fc, 1);
+	current->op_index = 8;
+	CHECK(fake_free(&fc, 1));
+	current->op_index = 9;
+	report_set_quiet(true);
+	CHECK(!kasan_check_free(&fc.kc, obj(&fc, 1), "kmem_cache_free"));
+	report_set_quiet(false);
+	EXPECT_REPORTS(1);
+	CHECK_EQ(test_reports_of(REPORT_DOUBLE_FREE), 1);
+	const struct report *r = report_get(0);
+
+	REQUIRE(r);
+	CHECK(!strcmp(r->function, "kmem_cache_free"));
+	CHECK(strstr(r->message, "quarantined") != NULL);
+	CHECK(strstr(r->details, "cache: dbl") != NULL);
+	CHECK(strstr(r->details, "allocated by: cpu 0") != NULL);
+	CHECK(strstr(r->details, "op 7") != NULL);
+	CHECK(strstr(r->details, "freed by: cpu 0") != NULL);
+	CHECK(strstr(r->details, "op 8") != NULL);
+	current->op_index = -1;
+	fake_destroy(&fc);
+}
+
+TEST(kasan_off_no_quarantine)
+{
+	struct fake_cache fc;
+
+	test_config.kasan = false;
+	test_reinit();
+	CHECK(!kasan_enabled());
+	fake_init(&fc, "off", 32, 4, false);
+	fake_alloc(&fc, 0);
+	CHECK(!fake_free(&fc, 0));
+	CHECK_EQ(kasan_quarantine_objects(NULL), 0);
+	/* the state is kept anyway: the allocator moves it, a second free is still caught */
+	kasan_set_state(&fc.kc, obj(&fc, 0), KASAN_STATE_IN_SHEAF);
+	report_set_quiet(true);
+	CHECK(!kasan_check_free(&fc.kc, obj(&fc, 0), "kfree"));
+	report_set_quiet(false);
+	EXPECT_REPORTS(1);
+	CHECK_EQ(test_reports_of(REPORT_DOUBLE_FREE), 1);
+	fake_destroy(&fc);
+}
+
+TEST(no_quarantine_free)
+{
+	struct fake_cache fc;
+
+	fake_init(&fc, "nolock", 32, 4, false);
+	fake_alloc(&fc, 0);
+	CHECK(kasan_check_free(&fc.kc, obj(&fc, 0), "kfree_nolock"));
+	CHECK(!kasan_slab_free(&fc.kc, obj(&fc, 0), false, true));
+	CHECK_EQ(kasan_quarantine_objects(&fc.kc), 0);
+	fake_destroy(&fc);
+}
+
+TEST(typesafe_by_rcu_access)
+{
+	struct fake_cache fc;
+
+	fake_init(&fc, "typesafe", 48, 4, true);
+	fake_alloc(&fc, 2);
+	CHECK(kasan_check_free(&fc.kc, obj(&fc, 2), "kmem_cache_free"));
+	CHECK(!kasan_slab_free(&fc.kc, obj(&fc, 2), true, false));
+	CHECK_EQ(kasan_quarantine_objects(&fc.kc), 0);
+	kasan_set_state(&fc.kc, obj(&fc, 2), KASAN_STATE_IN_SHEAF);
+	rcu_read_lock();
+	CHECK(kasan_check_access(&fc.kc, obj(&fc, 2), 8, false, "reader"));
+	rcu_read_unlock();
+	kasan_set_state(&fc.kc, obj(&fc, 2), KASAN_STATE_FREE);
+	rcu_read_lock();
+	CHECK(kasan_check_access(&fc.kc, obj(&fc, 2), 8, false, "reader"));
+	rcu_read_unlock();
+	/* outside rcu_read_lock() it is a use after free */
+	report_set_quiet(true);
+	CHECK(!kasan_check_access(&fc.kc, obj(&fc, 2), 8, false, "reader"));
+	report_set_quiet(false);
+	EXPECT_REPORTS(1);
+	CHECK_EQ(test_reports_of(REPORT_USE_AFTER_FREE), 1);
+	fake_destroy(&fc);
+}
+
+TEST(use_after_free_reported)
+{
+	struct fake_cache fc;
+
+	fake_init(&fc, "uaf", 64, 4, false);
+	fake_alloc(&fc, 0);
+	CHECK(kasan_check_access(&fc.kc, obj(&fc, 0), 64, true, "writer"));
+	CHECK(fake_free(&fc, 0));
+	report_set_quiet(true);
+	CHECK(!kasan_check_access(&fc.kc, obj(&fc, 0), 8, true, "writer"));
+	/* a non-typesafe freed object is not protected by rcu_read_lock() */
+	rcu_read_lock();
+	CHECK(!kasan_check_access(&fc.kc, obj(&fc, 0), 8, false, "reader"));
+	rcu_read_unlock();
+	report_set_quiet(false);
+	EXPECT_REPORTS(2);
+	CHECK_EQ(test_reports_of(REPORT_USE_AFTER_FREE), 2);
+	const struct report *r = report_get(0);
+
+	REQUIRE(r);
+	CHECK(!strcmp(r->function, "writer"));
+	CHECK(strstr(r->details, "state: quarantined") != NULL);
+	/* a kfree_rcu'd object stays readable by RCU readers until its grace period ends */
+	fake_alloc(&fc, 1);
+	kasan_set_state(&fc.kc, obj(&fc, 1), KASAN_STATE_RCU_PENDING);
+	rcu_read_lock();
+	CHECK(kasan_check_access(&fc.kc, obj(&fc, 1), 8, false, "reader"));
+	rcu_read_unlock();
+	fake_destroy(&fc);
+}
+
+TEST(cpu_offline_drains_its_queue)
+{
+	struct fake_cache fc;
+	unsigned int i;
+
+	fake_init(&fc, "hotplug", 64, 8, false);
+	set_cpu(1);
+	for (i = 0; i < 3; i++) {
+		fake_alloc(&fc, i);
+		CHECK(fake_free(&fc, i));
+	}
+	set_cpu(0);
+	fake_alloc(&fc, 3);
+	CHECK(fake_free(&fc, 3));
+	REQUIRE(cpu_down(1) == 0);
+	CHECK_EQ(fc.nr_released, 3);
+	for (i = 0; i < 3; i++)
+		CHECK(fc.released[i] == obj(&fc, i));
+	CHECK_EQ(kasan_quarantine_objects(&fc.kc), 1);
+	/* back online, the CPU quarantines again */
+	REQUIRE(cpu_up(1) == 0);
+	set_cpu(1);
+	fake_alloc(&fc, 4);
+	CHECK(fake_free(&fc, 4));
+	set_cpu(0);
+	CHECK_EQ(kasan_quarantine_objects(&fc.kc), 2);
+	fake_destroy(&fc);
+}
