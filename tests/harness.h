@@ -32,11 +32,11 @@ extern int test_expected_reports;	/* reports the running case accounts for */
 extern struct platform_config test_config;	/* config used by the fixture; a case may
 						   change it and call test_reinit() */
 
-#define TEST(name) \
-	static void test_##name(void); \
-	__attribute__((constructor)) static void register_##name(void) \
-	{ test_cases[nr_test_cases].name = #name; test_cases[nr_test_cases++].fn = test_##name; } \
-	static void test_##name(void)
+#define TEST(tname) \
+	static void test_##tname(void); \
+	__attribute__((constructor)) static void register_##tname(void) \
+	{ test_cases[nr_test_cases].name = #tname; test_cases[nr_test_cases++].fn = test_##tname; } \
+	static void test_##tname(void)
 
 #define CHECK(cond) do { if (!(cond)) { \
 	fprintf(stderr, "  CHECK failed at %s:%d: %s\n", __FILE__, __LINE__, #cond); \

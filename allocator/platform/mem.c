@@ -6,12 +6,13 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include "mem.h"
 
 struct mem_block {
 	struct mem_block *next, *prev;
 	size_t size;
-} __attribute__((aligned(16)));	/* keeps the payload aligned like malloc's */
+} __attribute__((aligned(64)));	/* payload cache-line aligned: per-CPU structs ask for it */
 
 static struct mem_block mem_head = { &mem_head, &mem_head, 0 };
 static pthread_mutex_t mem_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -20,8 +21,11 @@ static unsigned long mem_allocs;
 
 void *platform_zalloc(size_t size)
 {
-	struct mem_block *b = calloc(1, sizeof(*b) + size);
+	size_t bytes = (sizeof(struct mem_block) + size + 63) & ~(size_t)63;
+	struct mem_block *b = aligned_alloc(64, bytes);
 
+	if (b)
+		memset(b, 0, bytes);
 	if (!b) {
 		fprintf(stderr, "slabtorture: host out of memory (%zu bytes)\n", size);
 		abort();
