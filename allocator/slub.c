@@ -270,7 +270,7 @@ static void discard_slab(struct kmem_cache *s, struct slab *slab)
  */
 static inline void __add_partial(struct kmem_cache_node *n, struct slab *slab, bool tail)
 {
-	n->nr_partial++;
+	WRITE_ONCE(n->nr_partial, n->nr_partial + 1);
 	if (tail)
 		list_add_tail(&slab->slab_list, &n->partial);
 	else
@@ -289,7 +289,7 @@ static inline void remove_partial(struct kmem_cache_node *n, struct slab *slab)
 	lockdep_assert_held(&n->list_lock);
 	list_del(&slab->slab_list);
 	slab_clear_partial(slab);
-	n->nr_partial--;
+	WRITE_ONCE(n->nr_partial, n->nr_partial - 1);
 }
 
 /* Take list_lock, or try to when !allow_spin. */
@@ -378,7 +378,7 @@ static void barn_put_empty_sheaf(struct node_barn *barn, struct slab_sheaf *shea
 
 	spin_lock_irqsave(&barn->lock, flags);
 	list_add(&sheaf->barn_list, &barn->sheaves_empty);
-	barn->nr_empty++;
+	WRITE_ONCE(barn->nr_empty, barn->nr_empty + 1);
 	spin_unlock_irqrestore(&barn->lock, flags);
 }
 
@@ -388,7 +388,7 @@ static void barn_put_full_sheaf(struct node_barn *barn, struct slab_sheaf *sheaf
 
 	spin_lock_irqsave(&barn->lock, flags);
 	list_add(&sheaf->barn_list, &barn->sheaves_full);
-	barn->nr_full++;
+	WRITE_ONCE(barn->nr_full, barn->nr_full + 1);
 	spin_unlock_irqrestore(&barn->lock, flags);
 }
 
@@ -412,7 +412,7 @@ static struct slab_sheaf *barn_get_empty_sheaf(struct node_barn *barn, bool allo
 	if (likely(barn->nr_empty)) {
 		empty = list_first_entry(&barn->sheaves_empty, struct slab_sheaf, barn_list);
 		list_del(&empty->barn_list);
-		barn->nr_empty--;
+		WRITE_ONCE(barn->nr_empty, barn->nr_empty - 1);
 	}
 	spin_unlock(&barn->lock);
 	return empty;
@@ -429,11 +429,11 @@ static struct slab_sheaf *barn_get_full_or_empty_sheaf(struct node_barn *barn)
 	if (barn->nr_full) {
 		sheaf = list_first_entry(&barn->sheaves_full, struct slab_sheaf, barn_list);
 		list_del(&sheaf->barn_list);
-		barn->nr_full--;
+		WRITE_ONCE(barn->nr_full, barn->nr_full - 1);
 	} else if (barn->nr_empty) {
 		sheaf = list_first_entry(&barn->sheaves_empty, struct slab_sheaf, barn_list);
 		list_del(&sheaf->barn_list);
-		barn->nr_empty--;
+		WRITE_ONCE(barn->nr_empty, barn->nr_empty - 1);
 	}
 	spin_unlock_irqrestore(&barn->lock, flags);
 	return sheaf;
@@ -453,8 +453,8 @@ static struct slab_sheaf *barn_replace_empty_sheaf(struct node_barn *barn,
 		full = list_first_entry(&barn->sheaves_full, struct slab_sheaf, barn_list);
 		list_del(&full->barn_list);
 		list_add(&empty->barn_list, &barn->sheaves_empty);
-		barn->nr_full--;
-		barn->nr_empty++;
+		WRITE_ONCE(barn->nr_full, barn->nr_full - 1);
+		WRITE_ONCE(barn->nr_empty, barn->nr_empty + 1);
 	}
 	spin_unlock(&barn->lock);
 	return full;
@@ -477,8 +477,8 @@ static struct slab_sheaf *barn_replace_full_sheaf(struct node_barn *barn,
 		empty = list_first_entry(&barn->sheaves_empty, struct slab_sheaf, barn_list);
 		list_del(&empty->barn_list);
 		list_add(&full->barn_list, &barn->sheaves_full);
-		barn->nr_empty--;
-		barn->nr_full++;
+		WRITE_ONCE(barn->nr_empty, barn->nr_empty - 1);
+		WRITE_ONCE(barn->nr_full, barn->nr_full + 1);
 	} else {
 		empty = (struct slab_sheaf *)(long)-ENOMEM;
 	}
@@ -1808,11 +1808,19 @@ static void pcs_flush_all(struct kmem_cache *s, int cpu)
 	} while (batch);
 }
 
+/*
+ * The kernel reads these racily before queueing the flush work; we check under the target
+ * CPU's lock, which the emulated work would take anyway, so TSan sees no race.
+ */
 static bool has_pcs_used(int cpu, struct kmem_cache *s)
 {
 	struct slub_percpu_sheaves *pcs = per_cpu_ptr(s->cpu_sheaves, cpu);
+	bool used;
 
-	return data_race(pcs->spare) || data_race(pcs->rcu_free) || data_race(pcs->main->size);
+	local_lock(&pcs->lock);
+	used = pcs->spare || pcs->rcu_free || pcs->main->size;
+	local_unlock(&pcs->lock);
+	return used;
 }
 
 static void flush_all_cpus_locked(struct kmem_cache *s)
@@ -1884,9 +1892,9 @@ static void barn_shrink(struct kmem_cache *s, struct node_barn *barn)
 	INIT_LIST_HEAD(&empty_list);
 	spin_lock_irqsave(&barn->lock, flags);
 	list_splice_init(&barn->sheaves_full, &full_list);
-	barn->nr_full = 0;
+	WRITE_ONCE(barn->nr_full, 0);
 	list_splice_init(&barn->sheaves_empty, &empty_list);
-	barn->nr_empty = 0;
+	WRITE_ONCE(barn->nr_empty, 0);
 	spin_unlock_irqrestore(&barn->lock, flags);
 
 	list_for_each_entry_safe(sheaf, next, &full_list, barn_list) {

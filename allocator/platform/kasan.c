@@ -24,6 +24,7 @@
  * in the kernel have the same shape).
  */
 #include <pthread.h>
+#include <sched.h>
 #include <stdint.h>
 
 #include "kasan.h"
@@ -474,6 +475,12 @@ bool kasan_check_access(struct kasan_cache *kc, const void *obj, size_t size, bo
 	return false;
 }
 
+/*
+ * Reducers release batches outside quarantine_lock; remove_cache must wait for those in
+ * flight or it misses objects of its cache (the kernel's remove_cache_srcu).
+ */
+static long reducers_in_flight;
+
 void kasan_quarantine_reduce(void)
 {
 	struct qlist_head to_free;
@@ -482,6 +489,7 @@ void kasan_quarantine_reduce(void)
 	if (!kasan_enabled())
 		return;
 	qlist_init(&to_free);
+	__atomic_add_fetch(&reducers_in_flight, 1, __ATOMIC_SEQ_CST);
 	pthread_mutex_lock(&quarantine_lock);
 	/* Bounded: after a full turn of the ring every batch has been freed. */
 	for (scanned = 0; scanned < QUARANTINE_BATCHES &&
@@ -496,6 +504,7 @@ void kasan_quarantine_reduce(void)
 	}
 	pthread_mutex_unlock(&quarantine_lock);
 	qlist_free_all(&to_free);
+	__atomic_sub_fetch(&reducers_in_flight, 1, __ATOMIC_RELEASE);
 }
 
 void kasan_quarantine_remove_cache(struct kasan_cache *kc)
@@ -529,6 +538,9 @@ void kasan_quarantine_remove_cache(struct kasan_cache *kc)
 	}
 	pthread_mutex_unlock(&quarantine_lock);
 	qlist_free_all(&to_free);
+	/* synchronize_srcu(&remove_cache_srcu): let concurrent reducers finish releasing */
+	while (__atomic_load_n(&reducers_in_flight, __ATOMIC_ACQUIRE))
+		sched_yield();
 }
 
 void kasan_cache_shutdown(struct kasan_cache *kc)

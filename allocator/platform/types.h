@@ -62,10 +62,14 @@ static inline bool gfpflags_allow_spinning(gfp_t gfp)
 	return gfp & (__GFP_DIRECT_RECLAIM | __GFP_KSWAPD_RECLAIM);
 }
 
-/* Kernel list_head, enough of it. */
+/*
+ * Kernel list_head, enough of it. 16-byte aligned so that list_entry() on a list's own
+ * head (the loop-termination step of list_for_each_entry) never forms a misaligned
+ * pointer to an entry type that needs 16 bytes (struct slab's double-word freelist).
+ */
 struct list_head {
 	struct list_head *next, *prev;
-};
+} __attribute__((aligned(16)));
 #define LIST_HEAD_INIT(name) { &(name), &(name) }
 static inline void INIT_LIST_HEAD(struct list_head *l) { l->next = l; l->prev = l; }
 static inline void __list_add(struct list_head *n, struct list_head *prev, struct list_head *next)

@@ -1,0 +1,41 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * fuzz_ops: the deterministic op-sequence fuzz target. Any input decodes to a valid
+ * program (model/ops.h), which runs on a freshly reset machine against the allocator
+ * and the shadow model. The first unexpected report aborts after printing the op index
+ * and the last 20 ops, so libFuzzer/AFL++ record the input as a crash.
+ *
+ * Seeded bugs come from SLAB_BUGS=name[,name] (read once, at initialisation).
+ * Double frees are never generated: they would always "crash".
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include "bugs.h"
+#include "exec.h"
+#include "ops.h"
+
+int LLVMFuzzerInitialize(int *argc, char ***argv);
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	char err[512];
+
+	if (slab_bugs_from_env(err, sizeof(err))) {
+		fprintf(stderr, "fuzz_ops: SLAB_BUGS: %s\n", err);
+		exit(2);
+	}
+	return 0;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static struct program p;
+	static const struct decode_opts dopts = { .allow_double_free = false };
+	static const struct exec_opts eopts = { .abort_mode = true };
+	struct exec_result r;
+
+	program_decode(data, size, &dopts, &p);
+	exec_program(&p, &eopts, &r);
+	return 0;
+}

@@ -1,0 +1,581 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The shadow model. Objects are kept in an array indexed by program handle; every scan
+ * is in handle order, so decisions never depend on where the allocator put things.
+ * Addresses are only compared (overlap, reuse), never used to order or choose.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include "model.h"
+
+struct model model;
+
+void model_ctor(void *obj)
+{
+	*(uint64_t *)obj = MODEL_CTOR_MAGIC;
+}
+
+void model_reset(void)
+{
+	/* only the used prefix of the object array needs clearing */
+	memset(model.obj, 0, sizeof(model.obj[0]) * model.nr_obj);
+	model.nr_obj = 0;
+	memset(model.cache, 0, sizeof(model.cache));
+	memset(model.sheaf, 0, sizeof(model.sheaf));
+	model.nr_leaked = 0;
+	model.barrier_broken = 0;
+	model.tag_seq = 0x9e3779b9u;
+	model.op_index = -1;
+	model.opname = "setup";
+}
+
+void model_begin_op(long index, const char *opname)
+{
+	model.op_index = index;
+	model.opname = opname;
+}
+
+static char fail_msg[REPORT_MSG_LEN];
+
+void model_fail_begin(const char *rule, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(fail_msg, sizeof(fail_msg), fmt, ap);
+	va_end(ap);
+	report_begin_model(rule, model.opname, "%s", fail_msg);
+	report_detail("  op: %ld", model.op_index);
+}
+
+void model_fail_end(void)
+{
+	report_end();
+}
+
+void model_fail(const char *rule, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(fail_msg, sizeof(fail_msg), fmt, ap);
+	va_end(ap);
+	report_begin_model(rule, model.opname, "%s", fail_msg);
+	report_detail("  op: %ld", model.op_index);
+	report_end();
+}
+
+/* ------------------------------------------------------------------ content tags */
+
+/* Tagged bytes: up to 64 from the start (after the ctor word) and the last 8. */
+#define TAG_HEAD 64
+#define TAG_TAIL 8
+
+static inline uint8_t tag_byte(uint32_t tag, unsigned int i)
+{
+	return (uint8_t)((tag >> ((i & 3) * 8)) ^ (i * 0x3b));
+}
+
+static void tag_ranges(const struct model_obj *o, unsigned int *h0, unsigned int *h1,
+		       unsigned int *t0)
+{
+	unsigned int start = o->ctor ? 8 : 0;
+
+	*h0 = start;
+	*h1 = o->size < start + TAG_HEAD ? o->size : start + TAG_HEAD;
+	unsigned int size = o->size;
+
+	*t0 = size >= TAG_TAIL && size - TAG_TAIL > *h1 ? size - TAG_TAIL : *h1;
+}
+
+static void tag_write(struct model_obj *o)
+{
+	unsigned int h0, h1, t0;
+	uint8_t *p = o->ptr;
+
+	o->tag = model.tag_seq = model.tag_seq * 1664525u + 1013904223u;
+	tag_ranges(o, &h0, &h1, &t0);
+	for (unsigned int i = h0; i < h1; i++)
+		p[i] = tag_byte(o->tag, i);
+	for (unsigned int i = t0; i < o->size; i++)
+		p[i] = tag_byte(o->tag, i);
+}
+
+static int tag_check(const struct model_obj *o)
+{
+	unsigned int h0, h1, t0;
+	const uint8_t *p = o->ptr;
+
+	tag_ranges(o, &h0, &h1, &t0);
+	for (unsigned int i = h0; i < h1; i++)
+		if (p[i] != tag_byte(o->tag, i))
+			return (int)i;
+	for (unsigned int i = t0; i < o->size; i++)
+		if (p[i] != tag_byte(o->tag, i))
+			return (int)i;
+	if (o->ctor && *(const uint64_t *)p != MODEL_CTOR_MAGIC)
+		return 0;
+	return -1;
+}
+
+bool model_obj_content_ok(int h, const char *what)
+{
+	struct model_obj *o = &model.obj[h];
+	int bad = tag_check(o);
+
+	if (bad < 0)
+		return true;
+	model_fail_begin("CONTENT", "o%d: byte %d changed before %s", h, bad, what);
+	report_detail("  object: %p (%u bytes, cache %s)", o->ptr, o->size,
+		      o->s ? kmem_cache_name(o->s) : "?");
+	report_detail("  byte %d: 0x%02x, written 0x%02x", bad, ((uint8_t *)o->ptr)[bad],
+		      bad == 0 && o->ctor ? 0xed : tag_byte(o->tag, (unsigned int)bad));
+	model_fail_end();
+	return false;
+}
+
+void model_obj_write(int h)
+{
+	tag_write(&model.obj[h]);
+}
+
+/* ------------------------------------------------------------------ caches */
+
+unsigned int model_expect_align(unsigned int size, unsigned int align, unsigned int flags)
+{
+	unsigned int a = 8;
+
+	/* calculate_alignment(): a cache line, halved while the object fits twice */
+	if (flags & CF_HWCACHE) {
+		unsigned int ralign = L1_CACHE_BYTES;
+		while (size <= ralign / 2)
+			ralign /= 2;
+		if (ralign > a)
+			a = ralign;
+	}
+	if (align > a)
+		a = align;
+	return a;
+}
+
+void model_cache_created(int h, struct kmem_cache *s, const struct op *op, const char *null_rule)
+{
+	struct model_cache *c = &model.cache[h];
+
+	memset(c, 0, sizeof(*c));
+	c->size = op->size;
+	c->align = op->align;
+	c->flags = op->flags;
+	c->capacity = op->capacity;
+	c->expect_align = model_expect_align(op->size, op->align, op->flags);
+	if (!s) {
+		c->state = MC_FAILED;
+		if (!null_rule)
+			model_fail("NULL", "kmem_cache_create(size=%u) returned NULL with no fault injected",
+				   op->size);
+		return;
+	}
+	c->state = MC_ALIVE;
+	c->s = s;
+	if (kmem_cache_size(s) < op->size)
+		model_fail("SIZE", "c%d: object_size %u < requested %u", h, kmem_cache_size(s), op->size);
+}
+
+/* ------------------------------------------------------------------ objects */
+
+static bool overlaps(const struct model_obj *o, const char *p, unsigned int size)
+{
+	const char *q = o->ptr;
+
+	return p < q + (o->size ? o->size : 1) && q < p + (size ? size : 1);
+}
+
+void model_obj_alloced(int h, enum obj_kind kind, int mcache, struct kmem_cache *expect_s,
+		       void *ptr, unsigned int size, const char *null_rule)
+{
+	struct model_obj *o = &model.obj[h];
+
+	if ((unsigned int)h >= model.nr_obj) {
+		memset(&model.obj[model.nr_obj], 0,
+		       sizeof(model.obj[0]) * ((unsigned int)h + 1 - model.nr_obj));
+		model.nr_obj = (unsigned int)h + 1;
+	}
+	memset(o, 0, sizeof(*o));
+	o->kind = (uint8_t)kind;
+	o->mcache = (int16_t)mcache;
+	o->size = (uint16_t)size;
+	o->s = expect_s;
+	if (!ptr) {
+		o->state = MO_NULL;
+		if (!null_rule)
+			model_fail("NULL", "o%d: NULL from %s with no rule allowing it (no fault injected)",
+				   h, model.opname);
+		return;
+	}
+	o->ptr = ptr;
+	o->state = MO_LIVE;
+	o->ctor = mcache >= 0 && (model.cache[mcache].flags & CF_CTOR);
+
+	unsigned int align = mcache >= 0 ? model.cache[mcache].expect_align : ARCH_KMALLOC_MINALIGN;
+	if ((uintptr_t)ptr & (align - 1))
+		model_fail("ALIGN", "o%d = %p is not %u-byte aligned", h, ptr, align);
+
+	struct kmem_cache *vs = virt_to_cache(ptr);
+	if (vs != expect_s && !(kind == OK_NOLOCK && vs && expect_s &&
+				vs == kmalloc_cache_for(kmem_cache_size(expect_s) + 1))) {
+		model_fail_begin("CACHE", "o%d = %p: virt_to_cache() is %s, allocated from %s", h, ptr,
+				 vs ? kmem_cache_name(vs) : "NULL",
+				 expect_s ? kmem_cache_name(expect_s) : "no cache");
+		model_fail_end();
+		o->state = MO_ORPHAN;
+		return;
+	}
+	o->s = vs;
+	if (slab_object_start(ptr) != ptr)
+		model_fail("CACHE", "o%d = %p is not the start of an object (%p)", h, ptr,
+			   slab_object_start(ptr));
+	if (ksize(ptr) < size)
+		model_fail("SIZE", "o%d: ksize %zu < requested %u", h, ksize(ptr), size);
+	if (o->ctor && *(uint64_t *)ptr != MODEL_CTOR_MAGIC)
+		model_fail("CTOR", "o%d = %p of c%d is not in its constructed state", h, ptr, mcache);
+
+	/* disjoint from every live and every RCU-pending object, in handle order */
+	for (unsigned int i = 0; i < model.nr_obj; i++) {
+		struct model_obj *x = &model.obj[i];
+
+		if ((int)i == h || (x->state != MO_LIVE && x->state != MO_RCU && x->state != MO_ORPHAN))
+			continue;
+		if (!overlaps(x, ptr, size))
+			continue;
+		if (x->state == MO_RCU) {
+			if (poll_state_synchronize_rcu(x->gp)) {
+				/* grace period over: its memory may be handed out again */
+				x->state = MO_FREED;
+				continue;
+			}
+			model_fail_begin("RCU_REUSE", "o%d = %p reuses o%u, kfree_rcu'd in grace period %lu not yet ended",
+					 h, ptr, i, x->gp);
+			report_detail("  completed grace periods: %lu", rcu_completed_gp());
+			model_fail_end();
+		} else {
+			model_fail_begin("OVERLAP", "o%d = %p overlaps live o%u = %p", h, ptr, i, x->ptr);
+			report_detail("  sizes: %u and %u", size, x->size);
+			model_fail_end();
+		}
+		return;
+	}
+	tag_write(o);
+}
+
+void model_obj_freeing(int h)
+{
+	model_obj_content_ok(h, "free");
+}
+
+void model_obj_freed(int h)
+{
+	model.obj[h].state = MO_FREED;
+}
+
+void model_obj_rcu_freed(int h)
+{
+	model.obj[h].state = MO_RCU;
+	model.obj[h].gp = get_state_synchronize_rcu();
+}
+
+bool model_double_free_detectable(int h)
+{
+	struct model_obj *o = &model.obj[h];
+
+	if (o->state != MO_FREED || !o->s || virt_to_cache(o->ptr) != o->s ||
+	    slab_object_start(o->ptr) != o->ptr)
+		return false;
+	for (unsigned int i = 0; i < model.nr_obj; i++) {
+		struct model_obj *x = &model.obj[i];
+		if ((int)i != h && (x->state == MO_LIVE || x->state == MO_RCU || x->state == MO_ORPHAN) &&
+		    x->ptr == o->ptr)
+			return false;
+	}
+	/* an object taken into a lent sheaf is not free either: the allocator sees it as
+	 * in-sheaf, which kasan_check_free() reports like any non-allocated state */
+	return true;
+}
+
+/* ------------------------------------------------------------------ sheaves */
+
+void model_sheaf_lent(int h, struct slab_sheaf *sheaf, int mcache, unsigned int want,
+		      const char *null_rule)
+{
+	struct model_sheaf *sh = &model.sheaf[h];
+
+	sh->mcache = (int16_t)mcache;
+	sh->sheaf = sheaf;
+	if (!sheaf) {
+		sh->state = MC_FAILED;
+		if (!null_rule)
+			model_fail("NULL", "s%d: prefill(n=%u) returned NULL with no fault injected", h, want);
+		return;
+	}
+	sh->state = MC_ALIVE;
+	sh->size = kmem_cache_sheaf_size(sheaf);
+	if (sh->size < want)
+		model_fail("SHEAF", "s%d: prefilled sheaf holds %u objects, %u asked", h, sh->size, want);
+}
+
+void model_sheaf_refilled(int h, struct slab_sheaf *sheaf, int err, unsigned int want,
+			  const char *err_rule)
+{
+	struct model_sheaf *sh = &model.sheaf[h];
+
+	sh->sheaf = sheaf;
+	if (!sheaf) {
+		model_fail("SHEAF", "s%d: refill lost the sheaf (err %d)", h, err);
+		sh->state = MC_FAILED;
+		return;
+	}
+	sh->size = kmem_cache_sheaf_size(sheaf);
+	if (err) {
+		if (!err_rule)
+			model_fail("NULL", "s%d: refill(n=%u) failed with %d, no fault injected", h, want, err);
+		return;
+	}
+	if (sh->size < want)
+		model_fail("SHEAF", "s%d: refilled sheaf holds %u objects, %u asked", h, sh->size, want);
+}
+
+void model_sheaf_alloced(int h)
+{
+	struct model_sheaf *sh = &model.sheaf[h];
+	unsigned int now = kmem_cache_sheaf_size(sh->sheaf);
+
+	if (now + 1 != sh->size)
+		model_fail("SHEAF", "s%d: alloc_from_sheaf took the size from %u to %u", h, sh->size, now);
+	sh->size = now;
+}
+
+/* ------------------------------------------------------------------ caches: checks */
+
+static void count_model(struct kmem_cache *s, unsigned long *live, unsigned long *rcu,
+			unsigned long *lent)
+{
+	*live = *rcu = *lent = 0;
+	for (unsigned int i = 0; i < model.nr_obj; i++) {
+		const struct model_obj *o = &model.obj[i];
+		if (o->s != s)
+			continue;
+		if (o->state == MO_LIVE || o->state == MO_ORPHAN)
+			(*live)++;
+		else if (o->state == MO_RCU)
+			(*rcu)++;
+	}
+	for (int i = 0; i < PROG_MAX_SHEAVES; i++) {
+		const struct model_sheaf *sh = &model.sheaf[i];
+		if (sh->state == MC_ALIVE && model.cache[sh->mcache].s == s)
+			*lent += sh->size;
+	}
+}
+
+unsigned long model_live_objects(struct kmem_cache *s)
+{
+	unsigned long live, rcu, lent;
+
+	count_model(s, &live, &rcu, &lent);
+	return live + lent;
+}
+
+void model_check_cache(struct kmem_cache *s)
+{
+	struct slab_object_counts c;
+	struct slab_cache_info info;
+	unsigned long live, rcu, lent;
+
+	validate_slab_cache(s);	/* findings are SLAB_CORRUPT reports of their own */
+	slab_count_objects(s, &c);
+	slab_cache_info(s, &info);
+	count_model(s, &live, &rcu, &lent);
+
+	unsigned long sum = c.on_freelist + c.in_pcs + c.in_rcu_free + c.in_rcu_flight + c.in_barn +
+			    c.in_prefilled + c.quarantined + c.deferred + c.allocated;
+	if (sum != info.total_objects) {
+		model_fail_begin("COUNTS", "%s: objects by place sum to %lu, total_objects %lu",
+				 kmem_cache_name(s), sum, info.total_objects);
+		report_detail("  freelist %lu pcs %lu rcu_free %lu rcu_flight %lu barn %lu prefilled %lu quarantined %lu deferred %lu allocated %lu",
+			      c.on_freelist, c.in_pcs, c.in_rcu_free, c.in_rcu_flight, c.in_barn,
+			      c.in_prefilled, c.quarantined, c.deferred, c.allocated);
+		model_fail_end();
+		return;
+	}
+	if (c.allocated < live || c.allocated > live + rcu) {
+		model_fail_begin("COUNTS", "%s: %lu objects allocated, the model has %lu live and %lu RCU-pending",
+				 kmem_cache_name(s), c.allocated, live, rcu);
+		model_fail_end();
+		return;
+	}
+	if (c.in_prefilled != lent) {
+		model_fail("COUNTS", "%s: %lu objects in lent sheaves, the model lent %lu",
+			   kmem_cache_name(s), c.in_prefilled, lent);
+		return;
+	}
+	long sheaves = (long)slab_stat(s, SHEAF_ALLOC) - (long)slab_stat(s, SHEAF_FREE);
+	if (sheaves != (long)info.sheaves_alive)
+		model_fail("STATS", "%s: SHEAF_ALLOC - SHEAF_FREE = %ld, sheaves alive %lu",
+			   kmem_cache_name(s), sheaves, info.sheaves_alive);
+}
+
+void model_after_barrier(struct kmem_cache *s)
+{
+	for (unsigned int i = 0; i < slab_nr_caches() || s; i++) {
+		struct kmem_cache *x = s ? s : slab_cache_at(i);
+		struct slab_object_counts c;
+
+		if (!x)
+			break;
+		slab_count_objects(x, &c);
+		if (c.in_rcu_free || c.in_rcu_flight) {
+			model.barrier_broken++;
+			model_fail_begin("BARRIER", "%s: %lu objects in rcu_free sheaves and %lu in flight after %s returned",
+					 kmem_cache_name(x), c.in_rcu_free, c.in_rcu_flight,
+					 s ? "kvfree_rcu_barrier_on_cache()" : "kvfree_rcu_barrier()");
+			report_detail("  barrier broken: %lu", model.barrier_broken);
+			model_fail_end();
+			return;
+		}
+		if (s)
+			break;
+	}
+	for (unsigned int i = 0; i < model.nr_obj; i++) {
+		struct model_obj *o = &model.obj[i];
+
+		if (o->state != MO_RCU || (s && o->s != s))
+			continue;
+		if (virt_to_cache(o->ptr) == o->s && slab_object_start(o->ptr) == o->ptr &&
+		    kasan_get_state(slab_kasan_info(o->s), o->ptr) == KASAN_STATE_RCU_PENDING) {
+			model.barrier_broken++;
+			model_fail_begin("BARRIER", "o%u = %p is still RCU-pending after %s returned", i,
+					 o->ptr, s ? "kvfree_rcu_barrier_on_cache()" : "kvfree_rcu_barrier()");
+			report_detail("  barrier broken: %lu", model.barrier_broken);
+			model_fail_end();
+			return;
+		}
+		o->state = MO_FREED;
+	}
+}
+
+bool model_cache_in_list(struct kmem_cache *s)
+{
+	for (unsigned int i = 0; i < slab_nr_caches(); i++)
+		if (slab_cache_at(i) == s)
+			return true;
+	return false;
+}
+
+bool model_cache_is_leaked(struct kmem_cache *s)
+{
+	for (int i = 0; i < model.nr_leaked; i++)
+		if (model.leaked[i] == s)
+			return true;
+	return false;
+}
+
+bool model_destroy_expects_leak(int h, bool *alias)
+{
+	struct kmem_cache *s = model.cache[h].s;
+	struct slab_cache_info info;
+
+	slab_cache_info(s, &info);
+	*alias = info.refcount > 1;
+	return !*alias && model_live_objects(s) > 0;
+}
+
+static unsigned long pages_held(void)
+{
+	struct slab_cache_info info;
+	unsigned long pages = 0;
+
+	for (unsigned int i = 0; i < slab_nr_caches(); i++) {
+		struct kmem_cache *x = slab_cache_at(i);
+		if (!model_cache_is_leaked(x)) {
+			slab_cache_info(x, &info);
+			pages += info.pages;
+		}
+	}
+	for (int i = 0; i < model.nr_leaked; i++) {
+		slab_cache_info(model.leaked[i], &info);
+		pages += info.pages;
+	}
+	return pages;
+}
+
+void model_check_pages(const char *rule)
+{
+	/* slabs of SLAB_TYPESAFE_BY_RCU caches wait for a grace period before their pages go */
+	if (rcu_pending_callbacks(-1))
+		return;
+	unsigned long held = pages_held(), used = pages_in_use();
+	if (held != used)
+		model_fail(rule, "pages_in_use() is %lu, the caches hold %lu", used, held);
+}
+
+void model_after_destroy(int h, bool leaked, bool alias)
+{
+	struct model_cache *c = &model.cache[h];
+	struct kmem_cache *s = c->s;
+
+	c->state = MC_GONE;
+	for (unsigned int i = 0; i < model.nr_obj; i++) {
+		struct model_obj *o = &model.obj[i];
+		if (o->mcache != h || o->kind != OK_CACHE)
+			continue;
+		if (o->state == MO_LIVE)
+			o->state = MO_ORPHAN;
+		else if ((o->state == MO_RCU && !alias) || o->state == MO_FREED || o->state == MO_NULL)
+			o->state = MO_NONE;
+	}
+	/* an alias going away leaves its lent sheaves lent from the cache that lives on */
+	if (alias)
+		return;
+	for (int i = 0; i < PROG_MAX_SHEAVES; i++)
+		if (model.sheaf[i].state == MC_ALIVE && model.cache[model.sheaf[i].mcache].s == s)
+			model.sheaf[i].state = MC_GONE;
+	if (leaked) {
+		if (model.nr_leaked < MODEL_MAX_LEAKED)
+			model.leaked[model.nr_leaked++] = s;
+		return;
+	}
+	/* the cache is gone: nothing of it may stay in quarantine, no page may stay held */
+	for (unsigned int i = 0; i < model.nr_obj; i++)
+		if (model.obj[i].s == s && model.obj[i].state != MO_ORPHAN)
+			model.obj[i].s = NULL;
+	unsigned long q = 0;
+	for (unsigned int i = 0; i < slab_nr_caches(); i++)
+		q += kasan_quarantine_objects(slab_kasan_info(slab_cache_at(i)));
+	for (int i = 0; i < model.nr_leaked; i++)
+		if (!model_cache_in_list(model.leaked[i]))
+			q += kasan_quarantine_objects(slab_kasan_info(model.leaked[i]));
+	if (q != kasan_quarantine_objects(NULL))
+		model_fail("DESTROY", "quarantine holds %lu objects of no live cache after destroy",
+			   kasan_quarantine_objects(NULL) - q);
+	model_check_pages("DESTROY");
+}
+
+void model_after_shrink(struct kmem_cache *s)
+{
+	struct slab_object_counts c;
+	struct slab_cache_info info;
+	unsigned long live, rcu, lent;
+
+	slab_count_objects(s, &c);
+	slab_cache_info(s, &info);
+	count_model(s, &live, &rcu, &lent);
+	/* every slab still held must be pinned by an object someone still owns */
+	if (info.nr_slabs > live + rcu + lent + c.deferred) {
+		model_fail_begin("SHRINK", "%s: %lu slabs held after shrink, at most %lu objects pin slabs",
+				 kmem_cache_name(s), info.nr_slabs, live + rcu + lent + c.deferred);
+		report_detail("  model: live %lu rcu-pending %lu in lent sheaves %lu", live, rcu, lent);
+		report_detail("  allocator: freelist %lu pcs %lu rcu_free %lu rcu_flight %lu barn %lu prefilled %lu quarantined %lu deferred %lu allocated %lu",
+			      c.on_freelist, c.in_pcs, c.in_rcu_free, c.in_rcu_flight, c.in_barn,
+			      c.in_prefilled, c.quarantined, c.deferred, c.allocated);
+		model_fail_end();
+	}
+}

@@ -1,0 +1,131 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The shadow model: what every op must do, stated without the allocator's mechanics.
+ *
+ * It tracks caches, objects and lent sheaves by program handle (never by address for
+ * decisions), and checks each result. A divergence is one report,
+ *	==slabtorture== MODEL_<rule> in <op>: ...
+ * Rules (the name is the report's rule):
+ *   NULL          a NULL result no rule allows (faults, prefill n=0, empty sheaf)
+ *   ALIGN         a pointer not aligned as the cache promised
+ *   CACHE         virt_to_cache()/slab_object_start() disagree with the cache that allocated
+ *   OVERLAP       a new object overlaps a live object
+ *   RCU_REUSE     a new object overlaps a kfree_rcu'd object before its grace period ended
+ *   CONTENT       bytes written at alloc changed before free/read
+ *   CTOR          an object of a ctor cache handed out not in its constructed state
+ *   SIZE          ksize() below the requested size
+ *   BARRIER       after kvfree_rcu_barrier[_on_cache]() an object is still RCU-pending
+ *   LEAK_EXPECTED destroy with live objects did not give the SLAB_LEAK report
+ *   DOUBLE_FREE_EXPECTED  a free of a freed object was not reported
+ *   DESTROY       destroy left pages or quarantined objects of the cache behind
+ *   SHRINK        after shrink, slabs held exceed the objects that can pin them
+ *   PAGES         pages_in_use() differs from the pages the caches hold
+ *   COUNTS        slab_count_objects() disagrees with the model or with itself
+ *   STATS         SHEAF_ALLOC - SHEAF_FREE != sheaves alive
+ *   SHEAF         a prefilled sheaf smaller than asked, or alloc_from_sheaf miscounted
+ *   END           at program end: pages still held after everything was freed
+ */
+#ifndef MODEL_MODEL_H
+#define MODEL_MODEL_H
+
+#include "slab.h"
+#include "slab_introspect.h"
+#include "ops.h"
+
+#define MODEL_CTOR_MAGIC	0x5c7013c7ab1e5eedULL
+
+enum mobj_state { MO_NONE, MO_LIVE, MO_RCU, MO_FREED, MO_ORPHAN, MO_NULL };
+
+struct model_obj {
+	void *ptr;
+	struct kmem_cache *s;	/* owning cache (a kmalloc cache for kmalloc objects) */
+	uint32_t tag;		/* content seed written at alloc / write */
+	uint16_t size;		/* bytes the user asked for */
+	uint8_t state;		/* enum mobj_state */
+	uint8_t kind;		/* enum obj_kind */
+	uint8_t ctor;		/* word 0 holds MODEL_CTOR_MAGIC */
+	int16_t mcache;		/* model cache handle, -1 for kmalloc objects */
+	unsigned long gp;	/* get_state_synchronize_rcu() at kfree_rcu */
+};
+
+struct model_cache {
+	uint8_t state;		/* 0 never, 1 alive, 2 failed (create returned NULL), 3 gone */
+	struct kmem_cache *s;
+	unsigned int size, align, flags, capacity;
+	unsigned int expect_align;
+};
+enum { MC_NONE, MC_ALIVE, MC_FAILED, MC_GONE };
+
+struct model_sheaf {
+	uint8_t state;		/* MC_* */
+	struct slab_sheaf *sheaf;
+	int16_t mcache;
+	unsigned int size;	/* kmem_cache_sheaf_size() as last seen */
+};
+
+#define MODEL_MAX_LEAKED 16
+
+struct model {
+	long op_index;
+	const char *opname;
+	struct model_obj obj[PROG_MAX_OBJS];
+	unsigned int nr_obj;			/* handles below this were ever used */
+	struct model_cache cache[PROG_MAX_CACHES];
+	struct model_sheaf sheaf[PROG_MAX_SHEAVES];
+	struct kmem_cache *leaked[MODEL_MAX_LEAKED];	/* destroyed with live objects */
+	int nr_leaked;
+	unsigned long barrier_broken;		/* like rcutorture's rtbe */
+	uint32_t tag_seq;
+};
+
+extern struct model model;
+
+/* The ctor every CF_CTOR cache gets: the constructed state is word 0. */
+void model_ctor(void *obj);
+
+void model_reset(void);
+void model_begin_op(long index, const char *opname);
+/* Report a divergence (the rule without the MODEL_ prefix); details may follow with
+ * report_detail() before model_end_fail(). */
+void model_fail(const char *rule, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void model_fail_begin(const char *rule, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void model_fail_end(void);
+
+/* Results. `null_rule` names why NULL is allowed for this call (NULL: it is not). */
+void model_cache_created(int h, struct kmem_cache *s, const struct op *op, const char *null_rule);
+/* Expected alignment of objects of a cache created with these arguments. */
+unsigned int model_expect_align(unsigned int size, unsigned int align, unsigned int flags);
+void model_obj_alloced(int h, enum obj_kind kind, int mcache, struct kmem_cache *expect_s,
+		       void *ptr, unsigned int size, const char *null_rule);
+bool model_obj_content_ok(int h, const char *what);
+void model_obj_write(int h);
+/* Before the object is freed (content check), then the state change. */
+void model_obj_freeing(int h);
+void model_obj_freed(int h);
+void model_obj_rcu_freed(int h);
+/* Whether a free of freed handle h can be expected to give DOUBLE_FREE (the memory is
+ * still an object slot of its cache and no live object took it). */
+bool model_double_free_detectable(int h);
+
+void model_sheaf_lent(int h, struct slab_sheaf *sheaf, int mcache, unsigned int want,
+		      const char *null_rule);
+void model_sheaf_refilled(int h, struct slab_sheaf *sheaf, int err, unsigned int want,
+			  const char *err_rule);
+void model_sheaf_alloced(int h);	/* after alloc_from_sheaf: size dropped by one */
+
+/* After kvfree_rcu_barrier_on_cache(s) (s != NULL) or kvfree_rcu_barrier() (NULL). */
+void model_after_barrier(struct kmem_cache *s);
+/* Live objects of s (incl. orphans) plus objects in its lent sheaves. */
+unsigned long model_live_objects(struct kmem_cache *s);
+/* Before destroy of handle h: whether the SLAB_LEAK report is expected. */
+bool model_destroy_expects_leak(int h, bool *alias);
+void model_after_destroy(int h, bool leaked, bool alias);
+void model_after_shrink(struct kmem_cache *s);
+/* Consistency of one cache: validate_slab_cache, object counts, stats. */
+void model_check_cache(struct kmem_cache *s);
+/* pages_in_use() against the pages every cache (and leaked cache) holds. */
+void model_check_pages(const char *rule);
+bool model_cache_is_leaked(struct kmem_cache *s);
+bool model_cache_in_list(struct kmem_cache *s);
+
+#endif

@@ -1,0 +1,52 @@
+# Shared helpers for scripts/fuzz.sh, repro.sh, minimize.sh (sourced, not run).
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+
+# Configure and build `targets` of a preset into BUILD_DIR (default build/<preset>).
+build_preset() {
+  local preset=$1; shift
+  local dir=${BUILD_DIR:-$root/build/$preset}
+  if [ ! -f "$dir/build.ninja" ]; then
+    cmake --preset "$preset" -S "$root" -B "$dir" >/dev/null
+  fi
+  cmake --build "$dir" --target "$@" >/dev/null || cmake --build "$dir" --target "$@"
+  echo "$dir"
+}
+
+# A slabtorture binary: $SLABTORTURE, else an existing build, else build the default preset.
+find_slabtorture() {
+  if [ -n "${SLABTORTURE:-}" ]; then echo "$SLABTORTURE"; return; fi
+  local p
+  for p in default asan fuzz-seeded fuzz clang release; do
+    if [ -x "$root/build/$p/bin/slabtorture" ]; then echo "$root/build/$p/bin/slabtorture"; return; fi
+  done
+  echo "$(build_preset default slabtorture)/bin/slabtorture"
+}
+
+# "30s" "10m" "8h" "90" -> seconds
+to_seconds() {
+  local t=$1
+  case "$t" in
+    *s) echo "${t%s}" ;;
+    *m) echo $(( ${t%m} * 60 )) ;;
+    *h) echo $(( ${t%h} * 3600 )) ;;
+    *[!0-9]*|"") return 1 ;;
+    *) echo "$t" ;;
+  esac
+}
+
+# The report signature of a crash input, or the sanitizer's error kind.
+crash_signature() {
+  local tool=$1 file=$2 out sig
+  out=$("$tool" run --quiet --binary "$file" 2>&1 || true)
+  sig=$(sed -n 's/^.*: FAILED at op [0-9-]*: //p' <<<"$out" | head -1)
+  if [ -z "$sig" ]; then
+    sig=$(grep -o 'ERROR: [A-Za-z]*Sanitizer: [a-z-]*' <<<"$out" | head -1 | sed 's/ERROR: //')
+    [ -z "$sig" ] && sig=$(grep -o 'runtime error: [a-z ]*' <<<"$out" | head -1)
+    [ -z "$sig" ] && { grep -q ': clean (' <<<"$out" && sig="does not reproduce" || sig="unknown crash"; }
+  fi
+  echo "$sig"
+}
+
+slug() {
+  tr -c 'A-Za-z0-9_\n' '_' <<<"$1" | sed 's/__*/_/g; s/^_//; s/_$//' | head -c 80
+}

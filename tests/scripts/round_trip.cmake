@@ -1,0 +1,12 @@
+# text -> binary -> text -> binary: both binaries identical.
+execute_process(COMMAND ${ST} encode ${IN} -o ${TMP}.1.bin RESULT_VARIABLE r1)
+execute_process(COMMAND ${ST} decode ${TMP}.1.bin -o ${TMP}.trace RESULT_VARIABLE r2)
+execute_process(COMMAND ${ST} encode ${TMP}.trace -o ${TMP}.2.bin RESULT_VARIABLE r3)
+if(NOT r1 EQUAL 0 OR NOT r2 EQUAL 0 OR NOT r3 EQUAL 0)
+  message(FATAL_ERROR "encode/decode failed: ${r1} ${r2} ${r3}")
+endif()
+file(SHA256 ${TMP}.1.bin h1)
+file(SHA256 ${TMP}.2.bin h2)
+if(NOT h1 STREQUAL h2)
+  message(FATAL_ERROR "binary forms differ after a round trip")
+endif()

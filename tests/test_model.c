@@ -1,0 +1,289 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The shadow model's rules, each broken on purpose: results the allocator never gives are
+ * fed to the model directly, or things are changed behind its back through the executor's
+ * test hook, and the rule must fire with its name.
+ */
+#include <stdio.h>
+#include <string.h>
+#include "harness.h"
+#include "exec.h"
+#include "model.h"
+
+static int rule_seen(const char *rule)
+{
+	int n = 0;
+
+	for (int i = 0; i < report_count() && i < 64; i++) {
+		const struct report *r = report_get(i);
+		if (r->kind == REPORT_MODEL && !strcmp(r->rule, rule))
+			n++;
+	}
+	return n;
+}
+
+/* A model with cache handle 0 created for real with these arguments. */
+static struct kmem_cache *model_cache(unsigned int size, unsigned int flags, unsigned int capacity)
+{
+	struct kmem_cache_args args = { .sheaf_capacity = capacity };
+	struct op op = { .kind = OP_CREATE, .size = (uint16_t)size, .flags = flags,
+			 .capacity = (uint16_t)capacity };
+	struct kmem_cache *s;
+
+	if (flags & CF_CTOR)
+		args.ctor = model_ctor;
+	s = kmem_cache_create("model_test", size, &args,
+			      (flags & CF_TYPESAFE ? SLAB_TYPESAFE_BY_RCU : 0) | SLAB_NO_MERGE);
+	model_reset();
+	model_begin_op(0, "test");
+	model_cache_created(0, s, &op, NULL);
+	return s;
+}
+
+static void expect_only(const char *rule, int n)
+{
+	CHECK_EQ(rule_seen(rule), n);
+	CHECK_EQ(report_count_kind(REPORT_MODEL), report_count());
+	EXPECT_REPORTS(report_count());
+}
+
+TEST(rule_null)
+{
+	struct kmem_cache *s = model_cache(64, 0, 0);
+
+	model_obj_alloced(0, OK_CACHE, 0, s, NULL, 64, "fault");
+	CHECK_EQ(report_count(), 0);
+	model_obj_alloced(1, OK_CACHE, 0, s, NULL, 64, NULL);
+	expect_only("NULL", 1);
+}
+
+TEST(rule_align_and_cache)
+{
+	struct kmem_cache *s = model_cache(64, 0, 0);
+	void *p = kmem_cache_alloc(s, GFP_KERNEL);
+
+	REQUIRE(p);
+	model_obj_alloced(0, OK_CACHE, 0, s, (char *)p + 4, 60, NULL);
+	CHECK(rule_seen("ALIGN") == 1);
+	CHECK(rule_seen("CACHE") == 1);	/* not the start of an object */
+	void *k = kmalloc(64, GFP_KERNEL);
+	model_obj_alloced(1, OK_CACHE, 0, s, k, 64, NULL);
+	CHECK(rule_seen("CACHE") == 2);	/* another cache's object */
+	kfree(k);
+	kmem_cache_free(s, p);
+	expect_only("CACHE", 2);
+}
+
+TEST(rule_overlap)
+{
+	struct kmem_cache *s = model_cache(64, 0, 0);
+	void *p = kmem_cache_alloc(s, GFP_KERNEL);
+
+	model_obj_alloced(0, OK_CACHE, 0, s, p, 64, NULL);
+	model_obj_alloced(1, OK_CACHE, 0, s, p, 64, NULL);
+	kmem_cache_free(s, p);
+	expect_only("OVERLAP", 1);
+}
+
+TEST(rule_rcu_reuse)
+{
+	struct kmem_cache *s = model_cache(64, 0, 0);
+	void *p = kmem_cache_alloc(s, GFP_KERNEL);
+
+	model_obj_alloced(0, OK_CACHE, 0, s, p, 64, NULL);
+	model_obj_rcu_freed(0);
+	model_obj_alloced(1, OK_CACHE, 0, s, p, 64, NULL);	/* same grace period */
+	CHECK_EQ(rule_seen("RCU_REUSE"), 1);
+	model_obj_rcu_freed(1);
+	rcu_gp_advance();
+	rcu_gp_advance();
+	model_obj_alloced(2, OK_CACHE, 0, s, p, 64, NULL);	/* grace period over: fine */
+	kmem_cache_free(s, p);
+	expect_only("RCU_REUSE", 1);
+}
+
+TEST(rule_content)
+{
+	struct kmem_cache *s = model_cache(64, 0, 0);
+	uint8_t *p = kmem_cache_alloc(s, GFP_KERNEL);
+
+	model_obj_alloced(0, OK_CACHE, 0, s, p, 64, NULL);
+	CHECK(model_obj_content_ok(0, "read"));
+	p[5] ^= 1;
+	CHECK(!model_obj_content_ok(0, "read"));
+	kmem_cache_free(s, p);
+	expect_only("CONTENT", 1);
+}
+
+TEST(rule_ctor)
+{
+	struct kmem_cache *s = model_cache(64, CF_CTOR, 0);
+	uint64_t *p = kmem_cache_alloc(s, GFP_KERNEL);
+
+	REQUIRE(p && *p == MODEL_CTOR_MAGIC);
+	*p = 0;
+	model_obj_alloced(0, OK_CACHE, 0, s, p, 64, NULL);
+	*p = MODEL_CTOR_MAGIC;
+	kmem_cache_free(s, p);
+	expect_only("CTOR", 1);
+}
+
+TEST(rule_barrier)
+{
+	struct kmem_cache *s = model_cache(64, 0, 4);
+	void *p = kmem_cache_alloc(s, GFP_KERNEL);
+
+	model_obj_alloced(0, OK_CACHE, 0, s, p, 64, NULL);
+	model_obj_rcu_freed(0);
+	kvfree_call_rcu((struct rcu_head *)p, p);
+	/* the model is told the barrier returned, but none ran: the object is pending */
+	model_after_barrier(s);
+	CHECK_EQ(model.barrier_broken, 1);
+	kvfree_rcu_barrier_on_cache(s);
+	model_after_barrier(s);
+	expect_only("BARRIER", 1);
+}
+
+TEST(rule_counts_and_shrink)
+{
+	struct kmem_cache *s = model_cache(64, 0, 0);
+	void *p = kmem_cache_alloc(s, GFP_KERNEL);	/* behind the model's back */
+
+	model_check_cache(s);
+	CHECK_EQ(rule_seen("COUNTS"), 1);
+	kmem_cache_shrink(s);
+	model_after_shrink(s);
+	CHECK_EQ(rule_seen("SHRINK"), 1);
+	kmem_cache_free(s, p);
+	EXPECT_REPORTS(2);
+}
+
+TEST(rule_pages)
+{
+	struct page *pg = alloc_pages_node(0, GFP_KERNEL, 0);	/* not a slab page */
+
+	REQUIRE(pg);
+	model_reset();
+	model_check_pages("PAGES");
+	__free_pages(pg, 0);
+	model_check_pages("PAGES");
+	expect_only("PAGES", 1);
+}
+
+TEST(rule_sheaf_and_size)
+{
+	struct kmem_cache *s = model_cache(64, 0, 8);
+	struct slab_sheaf *sh = kmem_cache_prefill_sheaf(s, GFP_KERNEL, 4);
+	struct op op = { .kind = OP_CREATE, .size = 4000 };
+
+	REQUIRE(sh);
+	model_sheaf_lent(0, sh, 0, 200, NULL);	/* asked for more than it holds */
+	CHECK_EQ(rule_seen("SHEAF"), 1);
+	kmem_cache_return_sheaf(s, GFP_KERNEL, sh);
+	model_cache_created(1, s, &op, NULL);	/* object_size below the size asked */
+	expect_only("SIZE", 1);
+	EXPECT_REPORTS(2);
+}
+
+/* Executor-level rules: the hook changes things behind the model's back. */
+static struct program prog;
+static void *stolen;
+
+static int run_text(const char *src, void (*hook)(long), struct exec_result *r)
+{
+	char err[200];
+	struct exec_opts o = { .quiet = true };
+
+	if (program_parse(src, strlen(src), &prog, err, sizeof(err))) {
+		fprintf(stderr, "  %s\n", err);
+		return -1;
+	}
+	exec_after_op_hook = hook;
+	exec_program(&prog, &o, r);
+	exec_after_op_hook = NULL;
+	return 0;
+}
+
+static void free_behind_back(long i)
+{
+	/* after op 1 (alloc o0): free it without telling the model */
+	if (i == 1)
+		kmem_cache_free(model.cache[0].s, model.obj[0].ptr);
+}
+
+TEST(rule_leak_expected)
+{
+	struct exec_result r;
+
+	REQUIRE(!run_text("machine cpus=1 kasan=off\ncpu0 create size=64 -> c0\n"
+			  "cpu0 alloc c0 -> o0\ncpu0 destroy c0\n", free_behind_back, &r));
+	CHECK(r.failed);
+	CHECK(!strcmp(r.sig, "MODEL_LEAK_EXPECTED in destroy"));
+	EXPECT_REPORTS(report_count());
+}
+
+static void realloc_behind_back(long i)
+{
+	/* after op 2 (free o0): the slot is handed out again, unknown to the model */
+	if (i == 2)
+		stolen = kmem_cache_alloc(model.cache[0].s, GFP_KERNEL);
+}
+
+TEST(rule_double_free_expected)
+{
+	struct exec_result r;
+
+	REQUIRE(!run_text("machine cpus=1 kasan=off\ncpu0 create size=64 -> c0\n"
+			  "cpu0 alloc c0 -> o0\ncpu0 free o0\ncpu0 free o0\n", realloc_behind_back, &r));
+	CHECK(r.failed);
+	CHECK(!strcmp(r.sig, "MODEL_DOUBLE_FREE_EXPECTED in free"));
+	EXPECT_REPORTS(report_count());
+}
+
+static struct page *leaked_page;
+
+static void leak_page(long i)
+{
+	if (i == 0)
+		leaked_page = alloc_pages_node(0, GFP_KERNEL, 0);
+}
+
+TEST(rule_end)
+{
+	struct exec_result r;
+
+	REQUIRE(!run_text("machine cpus=1\ncpu0 create size=64 -> c0\n", leak_page, &r));
+	CHECK(r.failed);
+	/* the first page identity check of the end phase sees it (after the destroy) */
+	CHECK(!strncmp(r.sig, "MODEL_", 6) && strstr(r.sig, " in end"));
+	EXPECT_REPORTS(report_count());
+}
+
+TEST(executor_consumes_expected_reports)
+{
+	struct exec_result r;
+
+	REQUIRE(!run_text("machine cpus=1\ncpu0 create size=64 -> c0\ncpu0 alloc c0 -> o0\n"
+			  "cpu0 free o0\ncpu0 free o0\ncpu0 alloc c0 -> o1\ncpu0 destroy c0\n", NULL, &r));
+	CHECK(!r.failed);
+	CHECK(r.consumed >= 2);	/* the DOUBLE_FREE and the leak report(s) */
+	EXPECT_REPORTS(report_count());
+}
+
+TEST(executor_is_deterministic)
+{
+	struct exec_result r1, r2;
+	static const char src[] =
+		"machine cpus=2 kasan=on\ncpu0 create size=64 capacity=4 -> c0\n"
+		"cpu0 alloc c0 -> o0\ncpu0 alloc c0 -> o1\ncpu0 kfree_rcu o0\ncpu0 kfree_rcu o1\n"
+		"cpu0 destroy c0\n";
+
+	slab_bug_enable("destroy_no_rcu_barrier");
+	REQUIRE(!run_text(src, NULL, &r1));
+	REQUIRE(!run_text(src, NULL, &r2));
+	slab_bugs_clear();
+	CHECK(r1.failed && r2.failed);
+	CHECK(!strcmp(r1.sig, r2.sig));
+	CHECK_EQ(r1.fail_op, r2.fail_op);
+	EXPECT_REPORTS(report_count());
+}
