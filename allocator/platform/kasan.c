@@ -403,11 +403,15 @@ static bool kasan_quarantine_put(struct kasan_cache *kc, void *obj)
 		pthread_mutex_unlock(&cq->lock);
 		return true;
 	}
+	/*
+	 * Move to the global ring with the CPU queue still locked: the objects are never
+	 * in neither place, so a concurrent remove_cache cannot miss them (the kernel gets
+	 * this from running the move with IRQs off on the CPU that remove_cache IPIs).
+	 */
 	temp = cq->q;
 	qlist_init(&cq->q);
-	pthread_mutex_unlock(&cq->lock);
-
 	pthread_mutex_lock(&quarantine_lock);
+	pthread_mutex_unlock(&cq->lock);
 	quarantine_size += temp.bytes;
 	qlist_move_all(&temp, &global_quarantine[quarantine_tail]);
 	if (global_quarantine[quarantine_tail].bytes >= kasan_batch_size()) {
