@@ -64,6 +64,7 @@ struct model_sheaf {
 };
 
 #define MODEL_MAX_LEAKED 16
+#define MODEL_MAX_CACHES 64
 
 struct model {
 	long op_index;
@@ -126,6 +127,9 @@ void model_check_cache(struct kmem_cache *s);
 /* pages_in_use() against the pages every cache (and leaked cache) holds. */
 void model_check_pages(const char *rule);
 bool model_cache_is_leaked(struct kmem_cache *s);
+/* The caches the program touches (live model caches and the caches of its objects),
+ * in handle order; the whole-cache checks run on these. */
+int model_caches(struct kmem_cache **v, int max);
 bool model_cache_in_list(struct kmem_cache *s);
 
 #endif

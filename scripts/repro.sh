@@ -19,5 +19,5 @@ set +e
 "$tool" --trace run "$crash"
 rc=$?
 set -e
-echo "== replay it: $tool run $crash"
+echo "== replay it: ${SLAB_BUGS:+SLAB_BUGS=$SLAB_BUGS }$tool run $crash"
 exit $rc

@@ -53,9 +53,9 @@ cli_test(clean 0 "clean" ${_st} run ${_corpus}/regress/double_free.trace)
 cli_test(bugs 0 "destroy_no_rcu_barrier" ${_st} bugs)
 if(SLAB_SEEDED_BUGS)
   cli_test(unknown_bug 2 "known bugs:.*destroy_no_rcu_barrier" ${_st} --bug no_such_bug run x)
-  cli_test(report_exit_1 1 "SLAB_LEAK in __kmem_cache_shutdown.*at op 5"
+  cli_test(report_exit_1 1 "SLAB_LEAK in __kmem_cache_shutdown.*at op 3"
            ${_st} --bug destroy_no_rcu_barrier run ${_corpus}/regress/destroy_no_rcu_barrier.trace)
-  cli_test(trace 1 "3. cpu0 kfree_rcu o0"
+  cli_test(trace 1 "2. cpu0 kfree_rcu o0"
            ${_st} --trace --bug destroy_no_rcu_barrier run ${_corpus}/regress/destroy_no_rcu_barrier.trace)
   add_test(NAME cli.minimize_keeps_signature
            COMMAND ${CMAKE_COMMAND} -DST=${_st} -DIN=${_corpus}/seeds/fuzz_ops/src/kfree_rcu_destroy.trace

@@ -455,6 +455,10 @@ static void simplify(struct program *best)
 				TRY(cand.ops[i].flags &= ~b);
 		if (op->kind == OP_CREATE && op->align)
 			TRY(cand.ops[i].align = 0);
+		if (op->kind == OP_CREATE && op->capacity)
+			TRY(cand.ops[i].capacity = 0);
+		if (op->kind == OP_ALLOC_NODE)
+			TRY(cand.ops[i].kind = OP_ALLOC; cand.ops[i].node = -1);
 		if (op->kind == OP_CREATE && op->size != 64)
 			TRY(cand.ops[i].size = 64);
 		if ((op->kind == OP_KMALLOC || op->kind == OP_KMALLOC_NOLOCK) && op->size != 64)
