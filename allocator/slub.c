@@ -1933,8 +1933,11 @@ static int __kmem_cache_do_shrink(struct kmem_cache *s)
 	struct slab *slab, *t;
 	int node, ret = 0;
 
-	barn_shrink_all(s);
+	if (!SLAB_BUG(shutdown_barn_per_node))
+		barn_shrink_all(s);
 	for_each_kmem_cache_node(s, node, n) {
+		if (SLAB_BUG(shutdown_barn_per_node) && n->barn)
+			barn_shrink(s, n->barn);
 		INIT_LIST_HEAD(&discard);
 		for (int i = 0; i < SHRINK_PROMOTE_MAX; i++)
 			INIT_LIST_HEAD(promote + i);
@@ -2045,8 +2048,11 @@ int __kmem_cache_shutdown(struct kmem_cache *s)
 	if (cache_has_sheaves(s))
 		rcu_barrier();
 
-	barn_shrink_all(s);
+	if (!SLAB_BUG(shutdown_barn_per_node))
+		barn_shrink_all(s);
 	for_each_kmem_cache_node(s, node, n) {
+		if (SLAB_BUG(shutdown_barn_per_node) && n->barn)
+			barn_shrink(s, n->barn);
 		free_partial(s, n);
 		if (n->nr_partial || atomic_read(&n->nr_slabs))
 			return 1;
