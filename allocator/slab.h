@@ -19,6 +19,7 @@ struct slab {
 	struct list_head slab_list;		/* node partial list (or full list for debug) */
 	unsigned long flags;			/* SL_* bits, atomic */
 	struct rcu_head rcu_head;		/* SLAB_TYPESAFE_BY_RCU deferred page free */
+	struct list_head all_list;		/* kmem_cache.all_slabs: introspection only */
 };
 #define SL_locked	0	/* slab_lock() when there is no double-word cmpxchg */
 #define SL_partial	1	/* on the node partial list */
@@ -30,6 +31,9 @@ struct slab {
 #define SLAB_FROZEN(c)	((unsigned int)(((c) >> 31) & 1))
 #define SLAB_COUNTERS(inuse, objects, frozen) \
 	((unsigned long)(inuse) | ((unsigned long)(objects) << 16) | ((unsigned long)(frozen) << 31))
+
+_Static_assert(sizeof(struct slab) <= sizeof(((struct page *)0)->slab),
+	       "struct slab must fit the page descriptor's overlay area");
 
 static inline struct slab *page_slab(struct page *page)
 {
@@ -142,6 +146,8 @@ struct kmem_cache {
 	 * for every object without walking rcu callback queues. */
 	spinlock_t prefill_lock;
 	struct list_head prefilled;	/* lent-out sheaves */
+	int all_slabs_lock;		/* plain spin bit: also taken from kmalloc_nolock() */
+	struct list_head all_slabs;	/* every slab of the cache, in allocation order */
 	long sheaves_alive;		/* atomic: SHEAF_ALLOC - SHEAF_FREE for this cache */
 	long rcu_sheaves_in_flight;	/* atomic */
 	long rcu_objects_in_flight;	/* atomic */

@@ -105,7 +105,8 @@ struct cache_walk {
 	bool report;
 	int findings;
 	struct slab_mark *slabs;
-	unsigned int nr_slabs, cap;
+	unsigned char *seen_buf;
+	unsigned int nr_slabs;
 	long node_slabs[MAX_NUMNODES], node_objects[MAX_NUMNODES];
 	struct slab_object_counts counts;
 };
@@ -127,25 +128,31 @@ static void finding(struct cache_walk *w, const char *fmt, ...)
 	report_end();
 }
 
-static void collect_slab(struct page *head, void *arg)
+/* Every slab of the cache, with one byte per object to count the places holding it. */
+static void collect_slabs(struct cache_walk *w)
 {
-	struct cache_walk *w = arg;
 	struct slab *slab;
+	size_t total = 0, off = 0;
 
-	if (!(head->flags & PG_slab))
-		return;
-	slab = page_slab(head);
-	if (slab->slab_cache != w->s || (slab->flags & BIT(SL_rcu_free)))
-		return;
-	if (w->nr_slabs == w->cap) {
-		w->cap = w->cap ? w->cap * 2 : 64;
-		w->slabs = realloc(w->slabs, w->cap * sizeof(*w->slabs));
+	list_for_each_entry(slab, &w->s->all_slabs, all_list) {
+		w->nr_slabs++;
+		total += SLAB_OBJECTS(slab->freelist_counters.second);
 	}
-	w->slabs[w->nr_slabs].slab = slab;
-	w->slabs[w->nr_slabs].seen = calloc(SLAB_OBJECTS(slab->freelist_counters.second) + 1, 1);
-	w->nr_slabs++;
-	w->node_slabs[slab_nid(slab)]++;
-	w->node_objects[slab_nid(slab)] += SLAB_OBJECTS(slab->freelist_counters.second);
+	if (!w->nr_slabs)
+		return;
+	w->slabs = malloc(w->nr_slabs * sizeof(*w->slabs));
+	w->seen_buf = calloc(total, 1);
+	w->nr_slabs = 0;
+	list_for_each_entry(slab, &w->s->all_slabs, all_list) {
+		unsigned int objects = SLAB_OBJECTS(slab->freelist_counters.second);
+
+		w->slabs[w->nr_slabs].slab = slab;
+		w->slabs[w->nr_slabs].seen = w->seen_buf + off;
+		off += objects;
+		w->nr_slabs++;
+		w->node_slabs[slab_nid(slab)]++;
+		w->node_objects[slab_nid(slab)] += objects;
+	}
 }
 
 static int cmp_mark(const void *a, const void *b)
@@ -399,7 +406,7 @@ static int walk_cache(struct kmem_cache *s, bool report, struct slab_object_coun
 {
 	struct cache_walk w = { .s = s, .report = report };
 
-	page_alloc_walk(collect_slab, &w);
+	collect_slabs(&w);
 	sort_marks(&w);
 	walk_slabs(&w);
 	walk_nodes(&w);
@@ -408,8 +415,7 @@ static int walk_cache(struct kmem_cache *s, bool report, struct slab_object_coun
 	if (w.counts.quarantined != kasan_quarantine_objects(&s->kasan_info))
 		finding(&w, "%lu objects quarantined by shadow state, the quarantine holds %lu",
 			w.counts.quarantined, kasan_quarantine_objects(&s->kasan_info));
-	for (unsigned int i = 0; i < w.nr_slabs; i++)
-		free(w.slabs[i].seen);
+	free(w.seen_buf);
 	free(w.slabs);
 	if (out)
 		*out = w.counts;
@@ -439,7 +445,6 @@ int validate_all_caches(void)
 void slab_cache_info(const struct kmem_cache *s, struct slab_cache_info *info)
 {
 	struct kmem_cache_node *n;
-	struct slab_object_counts c;
 	int node;
 
 	memset(info, 0, sizeof(*info));
@@ -464,8 +469,6 @@ void slab_cache_info(const struct kmem_cache *s, struct slab_cache_info *info)
 			info->barn_empty += n->barn->nr_empty;
 		}
 	}
-	slab_count_objects(s, &c);
-	info->objects_in_use = info->total_objects - c.on_freelist;
 	info->sheaves_alive = atomic_read(&s->sheaves_alive);
 	info->rcu_sheaves_in_flight = atomic_read(&s->rcu_sheaves_in_flight);
 	{
@@ -475,13 +478,11 @@ void slab_cache_info(const struct kmem_cache *s, struct slab_cache_info *info)
 			info->prefilled_out++;
 	}
 	{
-		struct cache_walk w = { .s = (struct kmem_cache *)s };
+		struct slab *slab;
 
-		page_alloc_walk(collect_slab, &w);
-		for (unsigned int i = 0; i < w.nr_slabs; i++) {
-			info->pages += 1UL << slab_order(w.slabs[i].slab);
-			free(w.slabs[i].seen);
+		list_for_each_entry(slab, &s->all_slabs, all_list) {
+			info->pages += 1UL << slab_order(slab);
+			info->objects_in_use += SLAB_INUSE(slab->freelist_counters.second);
 		}
-		free(w.slabs);
 	}
 }

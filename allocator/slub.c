@@ -222,12 +222,30 @@ static struct slab *allocate_slab(struct kmem_cache *s, gfp_t flags, int node)
 	return slab;
 }
 
+/*
+ * The cache's list of all its slabs lets introspection walk them without scanning the page
+ * arena. Not in the kernel; the lock is a bare spin bit because new_slab() also runs in
+ * kmalloc_nolock() context, where a lockdep-tracked spinlock would be a BAD_CONTEXT.
+ */
+static void all_slabs_update(struct kmem_cache *s, struct slab *slab, bool add)
+{
+	while (__atomic_exchange_n(&s->all_slabs_lock, 1, __ATOMIC_ACQUIRE))
+		;
+	if (add)
+		list_add_tail(&slab->all_list, &s->all_slabs);
+	else
+		list_del(&slab->all_list);
+	__atomic_store_n(&s->all_slabs_lock, 0, __ATOMIC_RELEASE);
+}
+
 static struct slab *new_slab(struct kmem_cache *s, gfp_t flags, int node)
 {
 	struct slab *slab = allocate_slab(s, flags, slab_alloc_nid(s, node));
 
-	if (slab)
+	if (slab) {
 		inc_slabs_node(s, slab_nid(slab), SLAB_OBJECTS(slab->freelist_counters.second));
+		all_slabs_update(s, slab, true);
+	}
 	return slab;
 }
 
@@ -260,6 +278,7 @@ static void free_slab(struct kmem_cache *s, struct slab *slab)
 
 static void discard_slab(struct kmem_cache *s, struct slab *slab)
 {
+	all_slabs_update(s, slab, false);
 	dec_slabs_node(s, slab_nid(slab), SLAB_OBJECTS(slab->freelist_counters.second));
 	free_slab(s, slab);
 	stat(s, FREE_SLAB);
@@ -2541,6 +2560,7 @@ int do_kmem_cache_create(struct kmem_cache *s, const char *name, unsigned int si
 	s->usersize = args ? args->usersize : 0;
 	INIT_LIST_HEAD(&s->list);
 	INIT_LIST_HEAD(&s->prefilled);
+	INIT_LIST_HEAD(&s->all_slabs);
 	spin_lock_init_named(&s->prefill_lock, "s->prefill_lock");
 
 	if (!calculate_sizes(s, args))
