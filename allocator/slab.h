@@ -200,5 +200,6 @@ unsigned int calculate_sheaf_capacity(struct kmem_cache *s, struct kmem_cache_ar
 void *nearest_obj(struct kmem_cache *s, struct slab *slab, const void *x);
 unsigned int obj_to_index(const struct kmem_cache *s, const struct slab *slab, const void *obj);
 void *get_freepointer(struct kmem_cache *s, void *object);
+struct slab *virt_to_slab_checked(const void *x, const char *func);
 
 #endif

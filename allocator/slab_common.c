@@ -185,13 +185,9 @@ void kvfree_call_rcu(struct rcu_head *head, void *ptr)
 
 	if (!ptr)
 		return;
-	slab = virt_to_slab(ptr);
-	if (!slab || nearest_obj(slab->slab_cache, slab, ptr) != ptr) {
-		report_begin(REPORT_INVALID_FREE, __func__, "kfree_rcu of a pointer that is not a slab object");
-		report_detail("  object: %p", ptr);
-		report_end();
+	slab = virt_to_slab_checked(ptr, __func__);
+	if (!slab)
 		return;
-	}
 	s = slab->slab_cache;
 	/* validate before the object enters any batch: a double kfree_rcu is a double free */
 	if (!kasan_check_free(slab_kasan_info(s), ptr, __func__))
@@ -385,13 +381,9 @@ void kfree(const void *p)
 
 	if (ZERO_OR_NULL_PTR(p))
 		return;
-	slab = virt_to_slab(x);
-	if (!slab || nearest_obj(slab->slab_cache, slab, x) != x) {
-		report_begin(REPORT_INVALID_FREE, __func__, "kfree of a pointer that is not a slab object");
-		report_detail("  object: %p", x);
-		report_end();
+	slab = virt_to_slab_checked(x, __func__);
+	if (!slab)
 		return;
-	}
 	slab_free(slab->slab_cache, slab, x);
 }
 
@@ -419,13 +411,9 @@ void kfree_nolock(const void *p)
 
 	if (ZERO_OR_NULL_PTR(p))
 		return;
-	slab = virt_to_slab(x);
-	if (!slab || nearest_obj(slab->slab_cache, slab, x) != x) {
-		report_begin(REPORT_INVALID_FREE, __func__, "kfree_nolock of a pointer that is not a slab object");
-		report_detail("  object: %p", x);
-		report_end();
+	slab = virt_to_slab_checked(x, __func__);
+	if (!slab)
 		return;
-	}
 	slab_free_nolock(slab->slab_cache, slab, x);
 }
 

@@ -1441,37 +1441,44 @@ static void slab_kasan_release(struct kasan_cache *kc, void *object)
 	__slab_free(s, virt_to_slab(object), object, object, 1);
 }
 
-/* Identify the cache of a pointer a user frees; NULL (and a report) if it is none. */
-static struct kmem_cache *cache_from_obj(struct kmem_cache *s, void *x, const char *func)
+/* The slab of an object a user frees; NULL, with an INVALID_FREE report, for a pointer
+ * that is not the start of a slab object. */
+struct slab *virt_to_slab_checked(const void *x, const char *func)
 {
 	struct slab *slab = virt_to_slab(x);
-	struct kmem_cache *cachep;
 
 	if (!slab) {
 		report_begin(REPORT_INVALID_FREE, func, "free of a pointer that is not a slab object");
 		report_detail("  object: %p", x);
-		if (s)
-			report_detail("  cache: %s", s->name);
 		report_end();
 		return NULL;
 	}
-	cachep = slab->slab_cache;
-	if (s && cachep != s) {
+	if (nearest_obj(slab->slab_cache, slab, x) != x) {
+		report_begin(REPORT_INVALID_FREE, func, "pointer is not the start of an object");
+		report_detail("  cache: %s", slab->slab_cache->name);
+		report_detail("  object: %p offset %ld", x,
+			      (long)((const char *)x - (char *)nearest_obj(slab->slab_cache, slab, x)));
+		report_end();
+		return NULL;
+	}
+	return slab;
+}
+
+/* Identify the cache of a pointer a user frees; NULL (and a report) if it is none. */
+static struct kmem_cache *cache_from_obj(struct kmem_cache *s, void *x, const char *func)
+{
+	struct slab *slab = virt_to_slab_checked(x, func);
+
+	if (!slab)
+		return NULL;
+	if (s && slab->slab_cache != s) {
 		report_begin(REPORT_INVALID_FREE, func, "wrong slab cache: %s but object is from %s",
-			     s->name, cachep->name);
+			     s->name, slab->slab_cache->name);
 		report_detail("  object: %p", x);
 		report_end();
 		return NULL;
 	}
-	if (nearest_obj(cachep, slab, x) != x) {
-		report_begin(REPORT_INVALID_FREE, func, "pointer is not the start of an object");
-		report_detail("  cache: %s", cachep->name);
-		report_detail("  object: %p offset %ld", x,
-			      (long)((char *)x - (char *)nearest_obj(cachep, slab, x)));
-		report_end();
-		return NULL;
-	}
-	return cachep;
+	return slab->slab_cache;
 }
 
 void kmem_cache_free(struct kmem_cache *s, void *x)

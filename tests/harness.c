@@ -37,6 +37,54 @@ void on_cpu(int cpu, void (*fn)(void *), void *arg)
 	set_cpu(old);
 }
 
+void machine(unsigned int cpus, unsigned int nodes, unsigned long memoryless, bool kasan)
+{
+	test_config.nr_cpus = cpus;
+	test_config.nr_nodes = nodes;
+	for (int cpu = 0; cpu < MAX_CPUS; cpu++)
+		test_config.cpu_node[cpu] = cpu % (int)nodes;
+	test_config.memoryless_nodes = memoryless;
+	test_config.kasan = kasan;
+	test_reinit();
+}
+
+struct slab_cache_info cinfo(struct kmem_cache *s)
+{
+	struct slab_cache_info info;
+
+	slab_cache_info(s, &info);
+	return info;
+}
+
+struct slab_object_counts ccount(struct kmem_cache *s)
+{
+	struct slab_object_counts c;
+
+	slab_count_objects(s, &c);
+	return c;
+}
+
+unsigned long st(struct kmem_cache *s, enum stat_item item)
+{
+	return slab_stat(s, item);
+}
+
+bool ptr_in(const void *x, void *const *set, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (set[i] == x)
+			return true;
+	}
+	return false;
+}
+
+int node_of(const void *p)
+{
+	struct page *page = virt_to_page(p);
+
+	return page ? page_to_nid(page) : -1;
+}
+
 static int run_case(const struct test_case *tc)
 {
 	test_failures = 0;

@@ -60,4 +60,13 @@ int test_reports_of(enum report_kind kind);
 void on_cpu(int cpu, void (*fn)(void *), void *arg);
 void set_cpu(int cpu);		/* move the test's task to `cpu` */
 
+/* Helpers shared by the allocator suites. */
+/* A machine of `nodes` nodes, CPU i on node i % nodes, then test_reinit(). */
+void machine(unsigned int cpus, unsigned int nodes, unsigned long memoryless, bool kasan);
+struct slab_cache_info cinfo(struct kmem_cache *s);
+struct slab_object_counts ccount(struct kmem_cache *s);
+unsigned long st(struct kmem_cache *s, enum stat_item item);	/* slab_stat() */
+bool ptr_in(const void *x, void *const *set, size_t n);
+int node_of(const void *p);	/* NUMA node of the page holding p, -1 outside the arena */
+
 #endif

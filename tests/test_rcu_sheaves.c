@@ -15,57 +15,9 @@ struct rcu_obj {
 	unsigned long payload[4];
 };
 
-static void machine(unsigned int cpus, unsigned int nodes, unsigned long memoryless, bool kasan)
-{
-	test_config.nr_cpus = cpus;
-	test_config.nr_nodes = nodes;
-	for (int cpu = 0; cpu < MAX_CPUS; cpu++)
-		test_config.cpu_node[cpu] = cpu % (int)nodes;
-	test_config.memoryless_nodes = memoryless;
-	test_config.kasan = kasan;
-	test_reinit();
-}
-
-static struct slab_cache_info cinfo(struct kmem_cache *s)
-{
-	struct slab_cache_info info;
-
-	slab_cache_info(s, &info);
-	return info;
-}
-
-static struct slab_object_counts ccount(struct kmem_cache *s)
-{
-	struct slab_object_counts c;
-
-	slab_count_objects(s, &c);
-	return c;
-}
-
-static unsigned long st(struct kmem_cache *s, enum stat_item item)
-{
-	return slab_stat(s, item);
-}
-
 static enum kasan_state state_of(struct kmem_cache *s, const void *obj)
 {
 	return kasan_get_state(slab_kasan_info(s), obj);
-}
-
-static bool ptr_in(const void *x, void *const *set, size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		if (set[i] == x)
-			return true;
-	}
-	return false;
-}
-
-static int node_of(const void *p)
-{
-	struct page *page = virt_to_page(p);
-
-	return page ? page_to_nid(page) : -1;
 }
 
 static struct kmem_cache *rcu_cache(const char *name)

@@ -19,43 +19,10 @@ static void kasan_off(void)
 	test_reinit();
 }
 
-/* A machine of `nodes` nodes, CPU i on node i % nodes. */
-static void machine(unsigned int cpus, unsigned int nodes, unsigned long memoryless, bool kasan)
-{
-	test_config.nr_cpus = cpus;
-	test_config.nr_nodes = nodes;
-	for (int cpu = 0; cpu < MAX_CPUS; cpu++)
-		test_config.cpu_node[cpu] = cpu % (int)nodes;
-	test_config.memoryless_nodes = memoryless;
-	test_config.kasan = kasan;
-	test_reinit();
-}
-
-static struct slab_cache_info cinfo(struct kmem_cache *s)
-{
-	struct slab_cache_info info;
-
-	slab_cache_info(s, &info);
-	return info;
-}
-
-static struct slab_object_counts ccount(struct kmem_cache *s)
-{
-	struct slab_object_counts c;
-
-	slab_count_objects(s, &c);
-	return c;
-}
-
 static unsigned long counts_sum(const struct slab_object_counts *c)
 {
 	return c->on_freelist + c->in_pcs + c->in_rcu_free + c->in_rcu_flight + c->in_barn +
 	       c->in_prefilled + c->quarantined + c->deferred + c->allocated;
-}
-
-static unsigned long st(struct kmem_cache *s, enum stat_item item)
-{
-	return slab_stat(s, item);
 }
 
 static int cmp_ptr(const void *a, const void *b)
@@ -81,27 +48,11 @@ static bool all_distinct(void **p, size_t n)
 	return ok;
 }
 
-static bool ptr_in(void *x, void **set, size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		if (set[i] == x)
-			return true;
-	}
-	return false;
-}
-
 /* A valid object of `s`: inside one of its slabs, at an object start, aligned. */
 static bool valid_object(struct kmem_cache *s, void *p)
 {
 	return p && virt_to_cache(p) == s && slab_object_start(p) == p &&
 	       ((uintptr_t)p % ARCH_KMALLOC_MINALIGN) == 0;
-}
-
-static int node_of(const void *p)
-{
-	struct page *page = virt_to_page(p);
-
-	return page ? page_to_nid(page) : -1;
 }
 
 static void fill(void *p, unsigned int size, unsigned int tag)
