@@ -703,6 +703,10 @@ int exec_program(const struct program *p, const struct exec_opts *o, struct exec
 out:
 	task_switch(boot_task());
 	report_set_bug_jmp(NULL);
+	/* Give the metadata heap back now, not at the next program: libFuzzer counts
+	 * mallocs and frees per input and reruns any unbalanced input for leaks. */
+	slab_reset();
+	platform_mem_reset();
 	ex.p = NULL;
 	return r->failed ? 1 : 0;
 }
