@@ -50,18 +50,25 @@ static struct kmem_cache *caches[NR_CIDS];
 /* ---- options ---------------------------------------------------------------------- */
 
 static struct {
-	unsigned int threads, cpus, nodes, seconds, hotplug_ms;
+	unsigned int threads, cpus, nodes, seconds, hotplug_ms, validate_ms;
 	unsigned long memoryless;
 	unsigned long seed;
 	bool kasan;
 	char bugs[512];
 } opt = { .threads = 4, .cpus = 4, .nodes = 1, .seconds = 10, .hotplug_ms = 10,
-	  .kasan = true };
+	  .validate_ms = 1000, .kasan = true };
 static char cmdline[2048];
 
 /* ---- shared state --------------------------------------------------------------------- */
 
 static int stop;			/* atomic: workers and helpers exit */
+/*
+ * Every op that changes allocator state holds `world` for read; the validator takes it
+ * for write (writer-preferring, so it is not starved), waits for in-flight RCU callbacks
+ * and walks every cache: the emulation's stop_machine().
+ */
+static pthread_rwlock_t world;
+static unsigned long validations;
 static int failed;			/* atomic: a driver-level check failed */
 static pthread_mutex_t print_lock = PTHREAD_MUTEX_INITIALIZER;
 
@@ -249,8 +256,26 @@ static void record(struct worker *w, enum op_kind op, int cid, unsigned int arg,
 	w->task.op_index = (long)e->seq;
 }
 
+/* The object we own must be ALLOCATED in KASAN's shadow before we give it back. */
+static bool state_check(const struct held *h, const char *where)
+{
+	struct kmem_cache *s = virt_to_cache(h->p);
+	enum kasan_state st = s ? kasan_get_state(slab_kasan_info(s), h->p) : NR_KASAN_STATES;
+
+	if (st == KASAN_STATE_ALLOCATED)
+		return true;
+	pthread_mutex_lock(&print_lock);
+	fprintf(stderr, "slab-stress: SHADOW STATE at %s: %s object %p is %s, not allocated\n",
+		where, cache_names[h->cid], h->p, s ? kasan_state_name(st) : "not a slab object");
+	pthread_mutex_unlock(&print_lock);
+	set_failed();
+	return false;
+}
+
 static void obj_free(const struct held *h)
 {
+	if (!state_check(h, "free"))
+		return;
 	if (h->cid == C_KMALLOC)
 		kfree(h->p);
 	else
@@ -545,6 +570,35 @@ static void check_reports(struct worker *w)
 	__atomic_store_n(&stop, 1, __ATOMIC_RELAXED);
 }
 
+/* Bracket one op: the world lock, then the CPU (cpu_down waits for its occupants). */
+static void op_begin(void)
+{
+	pthread_rwlock_rdlock(&world);
+	cpu_occupy();
+}
+
+static void op_end(void)
+{
+	cpu_unoccupy();
+	pthread_rwlock_unlock(&world);
+}
+
+static void validate_world(void)
+{
+	int findings;
+
+	pthread_rwlock_wrlock(&world);
+	rcu_barrier();
+	findings = validate_all_caches();
+	pthread_rwlock_unlock(&world);
+	validations++;
+	if (findings) {
+		fprintf(stderr, "slab-stress: validate_slab_cache: %d finding(s) while the world was stopped\n",
+			findings);
+		set_failed();
+	}
+}
+
 static void *worker_main(void *arg)
 {
 	struct worker *w = arg;
@@ -555,15 +609,15 @@ static void *worker_main(void *arg)
 	while (!stopping()) {
 		enum op_kind op = pick_op(w);
 
-		cpu_occupy();
+		op_begin();
 		op_fn[op](w);
-		cpu_unoccupy();
+		op_end();
 		__atomic_add_fetch(&w->ops, 1, __ATOMIC_RELAXED);
 		if ((w->seq & 63) == 0)
 			check_reports(w);
 	}
 	/* Give everything back: survivors are this thread's to free. */
-	cpu_occupy();
+	op_begin();
 	while (w->nr_held) {
 		struct held h = held_take(w, w->nr_held - 1);
 
@@ -571,7 +625,7 @@ static void *worker_main(void *arg)
 		if (tag_check(w, &h, "exit"))
 			obj_free(&h);
 	}
-	cpu_unoccupy();
+	op_end();
 	check_reports(w);
 	rcu_thread_offline();
 	task_exit(&w->task);
@@ -655,6 +709,7 @@ static void *hotplug_main(void *arg)
 		int ret;
 
 		nanosleep(&ts, NULL);
+		pthread_rwlock_rdlock(&world);
 		if (cpu_online(cpu)) {
 			ret = cpu_down(cpu);
 			if (!ret)
@@ -664,6 +719,7 @@ static void *hotplug_main(void *arg)
 			if (!ret)
 				hp_up++;
 		}
+		pthread_rwlock_unlock(&world);
 		if (ret == -EBUSY)
 			hp_busy++;
 		else if (ret && ret != -EINVAL)
@@ -701,34 +757,34 @@ static void *destroy_main(void *arg)
 		unsigned int n = 1 + rnd(&rng, 64);
 		struct kmem_cache *s;
 
-		cpu_occupy();
+		op_begin();
 		s = kmem_cache_create("stress-dyn", size, NULL, flags | SLAB_NO_MERGE);
-		cpu_unoccupy();
+		op_end();
 		if (!s) {
 			fprintf(stderr, "slab-stress: kmem_cache_create(stress-dyn, %u) failed\n", size);
 			set_failed();
 			break;
 		}
 		for (unsigned int i = 0; i < n; i++) {
-			cpu_occupy();
+			op_begin();
 			objs[i] = kmem_cache_alloc(s, GFP_KERNEL);
 			if (objs[i])
 				memset(objs[i], (int)(i & 0xff), size);
-			cpu_unoccupy();
+			op_end();
 		}
 		for (unsigned int i = 0; i < n; i++) {
 			if (!objs[i])
 				continue;
-			cpu_occupy();
+			op_begin();
 			if (!(flags & SLAB_TYPESAFE_BY_RCU) && rnd(&rng, 2))
 				kvfree_call_rcu((struct rcu_head *)((char *)objs[i] + HDR_OFF), objs[i]);
 			else
 				kmem_cache_free(s, objs[i]);
-			cpu_unoccupy();
+			op_end();
 		}
-		cpu_occupy();
+		op_begin();
 		kmem_cache_destroy(s);
-		cpu_unoccupy();
+		op_end();
 		__atomic_add_fetch(&dyn_cycles, 1, __ATOMIC_RELAXED);
 		__atomic_add_fetch(&dyn_objects, n, __ATOMIC_RELAXED);
 	}
@@ -750,6 +806,8 @@ static void usage(FILE *f)
 		"  --seconds S       run time (default 10)\n"
 		"  --seed X          PRNG seed (default: from the clock; printed)\n"
 		"  --hotplug-ms T    random cpu_down/cpu_up every T ms (0: off, default 10)\n"
+		"  --validate-ms V   stop the world every V ms and validate every cache (0: off,\n"
+		"                    default 1000)\n"
 		"  --bug NAME        enable a seeded allocator bug (repeatable; also SLAB_BUGS=a,b)\n"
 		"  --no-kasan        turn the KASAN emulation (quarantine, poisoning) off\n"
 		"  --help            this text\n"
@@ -776,6 +834,7 @@ static void parse_args(int argc, char **argv)
 		{ "seconds", required_argument, NULL, 's' },
 		{ "seed", required_argument, NULL, 'S' },
 		{ "hotplug-ms", required_argument, NULL, 'H' },
+		{ "validate-ms", required_argument, NULL, 'V' },
 		{ "bug", required_argument, NULL, 'b' },
 		{ "no-kasan", no_argument, NULL, 'K' },
 		{ "help", no_argument, NULL, 'h' },
@@ -831,6 +890,11 @@ static void parse_args(int argc, char **argv)
 			break;
 		case 'H':
 			opt.hotplug_ms = (unsigned int)v;
+			break;
+		case 'V':
+			if (v > 60000)
+				goto bad;
+			opt.validate_ms = (unsigned int)v;
 			break;
 		}
 	}
@@ -892,7 +956,8 @@ int main(int argc, char **argv)
 	unsigned int nr_readers = MAX_READERS;
 	char err[1024];
 	const char *why;
-	double t0, last, elapsed;
+	double t0, last, last_validate, elapsed;
+	pthread_rwlockattr_t world_attr;
 	unsigned long last_ops = 0, kmalloc_pages = 0, kmalloc_allocated = 0, pages;
 	int reports, findings;
 	bool ok;
@@ -941,6 +1006,9 @@ int main(int argc, char **argv)
 		}
 	}
 
+	pthread_rwlockattr_init(&world_attr);
+	pthread_rwlockattr_setkind_np(&world_attr, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+	pthread_rwlock_init(&world, &world_attr);
 	for (unsigned int i = 0; i < opt.threads; i++) {
 		struct worker *w = &workers[i];
 
@@ -955,7 +1023,7 @@ int main(int argc, char **argv)
 		pthread_create(&hp_th, NULL, hotplug_main, NULL);
 	pthread_create(&destroy_th, NULL, destroy_main, NULL);
 
-	t0 = last = now_sec();
+	t0 = last = last_validate = now_sec();
 	while (!stopping()) {
 		struct timespec ts = { 0, 50 * 1000000L };
 		double t;
@@ -964,6 +1032,10 @@ int main(int argc, char **argv)
 		t = now_sec();
 		if (t - t0 >= opt.seconds)
 			break;
+		if (opt.validate_ms && (t - last_validate) * 1000 >= opt.validate_ms) {
+			validate_world();
+			last_validate = now_sec();
+		}
 		if (t - last >= 1.0) {
 			unsigned long ops = total_ops();
 
@@ -1049,6 +1121,8 @@ int main(int argc, char **argv)
 	       __atomic_load_n(&dyn_cycles, __ATOMIC_RELAXED),
 	       __atomic_load_n(&dyn_objects, __ATOMIC_RELAXED));
 	printf("  %-28s %d\n", "reports", reports);
+	printf("  %-28s %lu (every %u ms, world stopped)\n", "mid-run validations", validations,
+	       opt.validate_ms);
 	printf("  %-28s %d\n", "validate_all_caches findings", findings);
 	printf("  %-28s %lu (kmalloc caches hold %lu)\n", "pages in use at end", pages,
 	       kmalloc_pages);

@@ -250,7 +250,10 @@ int migrate_tasks_from(int cpu)
 	for (int i = 0; i < nr_registered && pinned < 0; i++) {
 		struct task *t = registry[i];
 
-		if (task_get_cpu(t) == cpu && (t->local_locks_held > 0 || t->irq_depth > 0))
+		/* read across threads: hotplug looks at tasks it does not run */
+		if (task_get_cpu(t) == cpu &&
+		    (__atomic_load_n(&t->local_locks_held, __ATOMIC_RELAXED) > 0 ||
+		     __atomic_load_n(&t->irq_depth, __ATOMIC_RELAXED) > 0))
 			pinned = t->id;
 	}
 	for (int i = 0; i < nr_registered && pinned < 0 && target >= 0; i++) {
@@ -272,7 +275,7 @@ void irq_enter(bool nmi)
 {
 	struct task *t = current_task();
 
-	t->irq_depth++;
+	__atomic_add_fetch(&t->irq_depth, 1, __ATOMIC_RELAXED);
 	/* An NMI nested in a hardirq stays NMI until the outermost exit. */
 	t->in_nmi = t->in_nmi || nmi;
 }
@@ -283,6 +286,6 @@ void irq_exit(void)
 
 	if (WARN(t->irq_depth <= 0, "irq_exit() outside an interrupt on task %d", t->id))
 		return;
-	if (--t->irq_depth == 0)
+	if (__atomic_sub_fetch(&t->irq_depth, 1, __ATOMIC_RELAXED) == 0)
 		t->in_nmi = false;
 }

@@ -298,14 +298,14 @@ bool __lock_held_by_current(const struct lock_common *l)
 void __local_lock(local_trylock_t *l, const char *func)
 {
 	__lock_acquire(&l->c, func);
-	current_task()->local_locks_held++;
+	__atomic_add_fetch(&current_task()->local_locks_held, 1, __ATOMIC_RELAXED);
 }
 
 bool __local_trylock(local_trylock_t *l, const char *func)
 {
 	if (!__lock_tryacquire(&l->c, func))
 		return false;
-	current_task()->local_locks_held++;
+	__atomic_add_fetch(&current_task()->local_locks_held, 1, __ATOMIC_RELAXED);
 	return true;
 }
 
@@ -317,5 +317,5 @@ void __local_unlock(local_trylock_t *l, const char *func)
 		 l->c.name ? l->c.name : "(unnamed)", t->id))
 		return;
 	__lock_release(&l->c, func);
-	t->local_locks_held--;
+	__atomic_sub_fetch(&t->local_locks_held, 1, __ATOMIC_RELAXED);
 }
