@@ -47,7 +47,8 @@ extern unsigned int nr_node_ids;	/* nodes, 1..MAX_NUMNODES */
 void cpu_platform_init(unsigned int nr_cpus, unsigned int nr_nodes, const int *cpu_node,
 		       unsigned long memoryless_nodes);
 
-static inline int smp_processor_id(void) { return current->cpu; }
+/* Hotplug rewrites another task's cpu (migration) with an atomic store: read it atomically. */
+static inline int smp_processor_id(void) { return __atomic_load_n(&current->cpu, __ATOMIC_RELAXED); }
 bool cpu_online(int cpu);
 void set_cpu_online(int cpu, bool online);	/* used by hotplug.c only */
 unsigned int num_online_cpus(void);

@@ -285,11 +285,13 @@ void __free_pages(struct page *page, unsigned int order)
 		p->head = p;
 		p->order = 0;
 	}
+	/* Poison before the block is back on a free list: once it is there another thread
+	 * may take and unpoison it, and a late poison would land on its new owner. */
+	poison_pages(a->base + idx * PAGE_SIZE, nr * PAGE_SIZE);
 	a->next_free[idx] = a->free_head[order];
 	a->free_head[order] = (uint32_t)idx;
 	__atomic_sub_fetch(&a->in_use, nr, __ATOMIC_RELAXED);
 	pthread_mutex_unlock(&a->lock);
-	poison_pages(a->base + idx * PAGE_SIZE, nr * PAGE_SIZE);
 }
 
 void *page_address(const struct page *page)
