@@ -382,7 +382,7 @@ void prog_apply(struct pstate *st, const struct op *op)
 		st->cache[op->cache].alive = false;
 		/* live objects of a destroyed cache can no longer be named; a freed one
 		 * cannot be double-freed either */
-		for (int h = 0; h < PROG_MAX_OBJS; h++) {
+		for (unsigned int h = 0; h < st->next_obj; h++) {
 			if (st->obj[h].kind != OK_CACHE || st->obj[h].cache != op->cache)
 				continue;
 			if (st->obj[h].state == OS_LIVE)

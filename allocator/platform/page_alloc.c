@@ -94,10 +94,20 @@ static void arena_map(struct arena *a, unsigned long pages)
 
 static void arena_rewind(struct arena *a)
 {
-	if (a->bump) {
-		memset(a->pages, 0, a->bump * sizeof(struct page));
-		poison_pages(a->base, a->bump * PAGE_SIZE);
+	/* __free_pages() poisoned every freed block; only blocks a program left allocated
+	 * need it here. Poisoning the whole high-water range instead cost a tenth of a
+	 * fuzzing run. */
+	for (unsigned long i = 0; i < a->bump;) {
+		const struct page *p = &a->pages[i];
+		unsigned long nr = (p->flags & PG_allocated) && (p->flags & PG_head) ?
+				   1UL << p->order : 1;
+
+		if (p->flags & PG_allocated)
+			poison_pages(a->base + i * PAGE_SIZE, nr * PAGE_SIZE);
+		i += nr;
 	}
+	if (a->bump)
+		memset(a->pages, 0, a->bump * sizeof(struct page));
 	a->bump = 0;
 	for (int o = 0; o <= MAX_PAGE_ORDER; o++)
 		a->free_head[o] = NO_PAGE;
