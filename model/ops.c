@@ -568,6 +568,25 @@ static void decode_header(struct reader *r, const struct decode_opts *o, struct 
 }
 
 /* One op from the reader; false if it was skipped (no valid candidate). */
+/*
+ * The nolock ops run in any context, NMI above all, so they carry it in a byte of their
+ * own: one byte turns a kfree_nolock into an NMI one, where an irq prefix would have to be
+ * inserted at the right place. An irq prefix, when present, wins.
+ */
+static bool ctx_in_op(const struct op *op)
+{
+	return op->kind == OP_KMALLOC_NOLOCK || op->kind == OP_KFREE_NOLOCK;
+}
+
+static void rd_ctx(struct reader *r, struct op *op)
+{
+	static const uint8_t ctx_of[3] = { CTX_TASK, CTX_IRQ, CTX_NMI };
+	uint8_t v = ctx_of[rd(r) % 3];
+
+	if (op->ctx == CTX_TASK)
+		op->ctx = v;
+}
+
 static bool decode_op(struct reader *r, struct pstate *st, struct op *op)
 {
 	static __thread struct cands c;
@@ -645,6 +664,8 @@ static bool decode_op(struct reader *r, struct pstate *st, struct op *op)
 				    op->kind == OP_KFREE_NOLOCK ? C_NOLOCK_OBJ : C_LIVE_OBJ;
 		cands_build(st, set, 0, &c);
 		i = rd_sel(r, &c);
+		if (op->kind == OP_KFREE_NOLOCK)
+			rd_ctx(r, op);
 		if (i < 0)
 			return false;
 		op->obj = c.v[i];
@@ -685,6 +706,7 @@ static bool decode_op(struct reader *r, struct pstate *st, struct op *op)
 			op->node = (int16_t)(rd(r) % (st->m.nodes + 1u));
 			if (op->node == st->m.nodes)
 				op->node = -1;
+			rd_ctx(r, op);
 		}
 		op->dst = st->next_obj;
 		if (op->dst >= PROG_MAX_OBJS)
@@ -818,13 +840,14 @@ long program_encode(const struct program *in, uint8_t *buf, size_t cap)
 		const struct op *op = &p.ops[k];
 		int i;
 
-		if (op->ctx != CTX_TASK) {
+		if (op->ctx != CTX_TASK && !ctx_in_op(op)) {
 			cands_build(&st, C_ONLINE, 0, &c);
 			wr(&w, OP_IRQ | ((unsigned int)cands_find(&c, op->cpu) << 5));
 			wr(&w, op->ctx == CTX_NMI);
 		}
 		cands_build(&st, C_ONLINE, 0, &c);
-		wr(&w, op->kind | (op->ctx == CTX_TASK ? (unsigned int)cands_find(&c, op->cpu) << 5 : 0));
+		wr(&w, op->kind | (op->ctx == CTX_TASK || ctx_in_op(op) ?
+				   (unsigned int)cands_find(&c, op->cpu) << 5 : 0));
 
 		switch (op->kind) {
 		case OP_CREATE: {
@@ -866,6 +889,8 @@ long program_encode(const struct program *in, uint8_t *buf, size_t cap)
 					    op->kind == OP_KFREE_NOLOCK ? C_NOLOCK_OBJ : C_LIVE_OBJ;
 			cands_build(&st, set, 0, &c);
 			wr_sel(&w, &c, cands_find(&c, op->obj));
+			if (op->kind == OP_KFREE_NOLOCK)
+				wr(&w, op->ctx);
 			break;
 		}
 		case OP_FREE_BULK:
@@ -888,6 +913,8 @@ long program_encode(const struct program *in, uint8_t *buf, size_t cap)
 				wr(&w, op->gfp);
 			else
 				wr(&w, op->node < 0 ? st.m.nodes : (unsigned int)op->node);
+			if (op->kind == OP_KMALLOC_NOLOCK)
+				wr(&w, op->ctx);
 			break;
 		case OP_ALLOC_FROM_SHEAF:
 		case OP_REFILL:

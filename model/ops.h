@@ -4,7 +4,9 @@
  *
  * Binary form (fuzzers): a 2-byte machine header, then ops. Every byte string decodes to a
  * valid, bounded program: choices are taken modulo the live candidates (caches, objects,
- * sheaves, CPUs) and an op that has no candidate is skipped, always the same way.
+ * sheaves, CPUs) and an op that has no candidate is skipped, always the same way. An op
+ * runs in interrupt or NMI context after an `irq` op; kmalloc_nolock and kfree_nolock
+ * carry their context in a byte of their own instead.
  *
  * Text form (people): one op per line, e.g.
  *	machine cpus=2 nodes=1 kasan=on quarantine=1M
