@@ -11,7 +11,7 @@ TEST_PRESETS ?= default asan tsan
 help:
 	@echo "slabtorture make targets:"
 	@echo "  make fuzz            install deps, build, fuzz (FUZZ_TIME=$(FUZZ_TIME) JOBS=$(JOBS) ENGINE=$(ENGINE))"
-	@echo "  make test            build the default, asan and tsan presets and run ctest in each (what CI runs)"
+	@echo "  make test            build every preset, run ctest in default, asan and tsan, smoke-run fuzz_ops (what CI runs)"
 	@echo "  make stress          real-thread stress under ASan and TSan (STRESS_TIME=$(STRESS_TIME) seconds)"
 	@echo "  make repro CRASH=f   replay a crash file: print the program and the report"
 	@echo "  make minimize CRASH=f  shrink a crash file, keeping its report signature"
@@ -36,7 +36,7 @@ build: .deps-ok
 	@cmake --build --preset $(PRESET) -j $(JOBS)
 
 test: .deps-ok
-	@set -e; start=$$(date +%s); \
+	@set -eo pipefail; start=$$(date +%s); \
 	for p in $(TEST_PRESETS); do \
 	  echo "== preset $$p: build =="; \
 	  cmake --preset $$p >/dev/null; \
@@ -44,10 +44,15 @@ test: .deps-ok
 	  echo "== preset $$p: ctest =="; \
 	  ctest --preset $$p -j $(JOBS); \
 	done; \
-	for p in release clang; do \
+	for p in release clang fuzz fuzz-seeded; do \
 	  echo "== preset $$p: build only =="; \
 	  cmake --preset $$p >/dev/null; cmake --build --preset $$p -j $(JOBS); \
 	done; \
+	echo "== fuzz_ops: 20000 libFuzzer runs from the seeds on the correct allocator =="; \
+	smoke=$$(mktemp -d); \
+	build/fuzz/bin/fuzz_ops -seed=1 -runs=20000 -dict=fuzz/fuzz_ops.dict -max_len=2048 \
+	  -artifact_prefix=$$smoke/ $$smoke corpus/seeds/fuzz_ops 2>&1 | grep -E "INITED|DONE|ERROR|==slabtorture=="; \
+	rm -rf $$smoke; \
 	echo "make test: all presets passed in $$(( $$(date +%s) - start ))s"
 
 fuzz: .deps-ok
