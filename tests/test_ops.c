@@ -125,6 +125,41 @@ TEST(canonical_names)
 	CHECK(program_equal(&p1, &p2));
 }
 
+/* The nolock ops' context is one byte of their own: flipping it is all an NMI needs. */
+TEST(nolock_ops_carry_their_context)
+{
+	static const char src[] =
+		"machine cpus=1 kasan=off\n"
+		"cpu0 kmalloc_nolock size=4096 -> o0\n"
+		"cpu0 nmi kfree_nolock o0\n";
+	char err[200];
+	long n;
+
+	REQUIRE(program_parse(src, sizeof(src) - 1, &p1, err, sizeof(err)) == 0);
+	n = program_encode(&p1, enc, sizeof(enc));
+	/* header, kmalloc_nolock (op, size x2, node, ctx), kfree_nolock (op, object, ctx) */
+	REQUIRE(n == PROG_HEADER_LEN + 5 + 3);
+	CHECK_EQ(enc[n - 1], CTX_NMI);
+	for (int ctx = CTX_TASK; ctx <= CTX_NMI; ctx++) {
+		enc[n - 1] = (uint8_t)ctx;
+		program_decode(enc, (size_t)n, NULL, &p2);
+		REQUIRE(p2.nr_ops == 2);
+		CHECK_EQ(p2.ops[1].kind, OP_KFREE_NOLOCK);
+		CHECK_EQ(p2.ops[1].ctx, ctx);
+	}
+
+	/* an irq prefix wins over the op's own byte */
+	uint8_t pre[16];
+	memcpy(pre, enc, PROG_HEADER_LEN + 5);
+	pre[PROG_HEADER_LEN + 5] = OP_IRQ;
+	pre[PROG_HEADER_LEN + 6] = 1;		/* NMI */
+	memcpy(pre + PROG_HEADER_LEN + 7, enc + PROG_HEADER_LEN + 5, 3);
+	pre[PROG_HEADER_LEN + 9] = CTX_TASK;
+	program_decode(pre, PROG_HEADER_LEN + 10, NULL, &p2);
+	REQUIRE(p2.nr_ops == 2);
+	CHECK_EQ(p2.ops[1].ctx, CTX_NMI);
+}
+
 static void expect_error(const char *src, const char *want)
 {
 	char err[200];
