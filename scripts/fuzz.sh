@@ -10,6 +10,7 @@
 #
 # Crashes are deduplicated by report signature into OUT_DIR/crashes/<signature>/ with the
 # input (crash.bin), its text (crash.trace) and a minimised program (crash.min.trace).
+# Exit status: 0 no crash, 1 crashes found (or the engine failed), 2 bad settings.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
@@ -51,7 +52,9 @@ target=$bdir/bin/fuzz_ops
 tool=$bdir/bin/slabtorture
 log=$OUT_DIR/logs/fuzz_ops.log
 export SLAB_BUGS=${SLAB_BUGS:-}
-export ASAN_OPTIONS=${ASAN_OPTIONS:-abort_on_error=1:detect_leaks=0:symbolize=1}
+# afl-fuzz refuses to start unless ASan leaves symbolising to the triage step.
+symbolize=1; [ "$ENGINE" = afl ] && symbolize=0
+export ASAN_OPTIONS=${ASAN_OPTIONS:-abort_on_error=1:detect_leaks=0:symbolize=$symbolize}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 
 echo "fuzz: fuzz_ops on $JOBS job(s) for $FUZZ_TIME${SLAB_BUGS:+, SLAB_BUGS=$SLAB_BUGS} -> $OUT_DIR"
@@ -98,7 +101,8 @@ if [ "$ENGINE" = libfuzzer ]; then
     "$OUT_DIR/corpus" "$seeds" >"$log" 2>&1 &
   pids+=($!)
   while kill -0 "${pids[0]}" 2>/dev/null; do status_libfuzzer; sleep 2; done
-  wait "${pids[0]}" || true
+  engine_rc=0; wait "${pids[0]}" || engine_rc=$?
+  engine_log=$log
   status_libfuzzer
   crash_files=$(ls "$OUT_DIR"/artifacts/crash-* 2>/dev/null || true)
 else
@@ -112,11 +116,20 @@ else
     pids+=($!)
   done
   while kill -0 "${pids[0]}" 2>/dev/null; do status_afl; sleep 2; done
-  for p in "${pids[@]}"; do wait "$p" || true; done
+  engine_rc=0; wait "${pids[0]}" || engine_rc=$?
+  for p in "${pids[@]:1}"; do wait "$p" || true; done
+  engine_log=$OUT_DIR/logs/afl-1.log
   status_afl
   crash_files=$(ls "$OUT_DIR"/afl/*/crashes/id:* 2>/dev/null || true)
 fi
 echo
+# An engine that failed without a crash to show (bad options, a broken build) must not
+# pass for a clean run.
+if [ "$engine_rc" -ne 0 ] && [ -z "$crash_files" ]; then
+  echo "fuzz: $ENGINE stopped after $(( $(date +%s) - start ))s with exit code $engine_rc; the end of $engine_log:" >&2
+  tail -n 15 "$engine_log" >&2
+  exit 1
+fi
 
 # Triage: one directory per signature.
 declare -A seen=()
@@ -138,7 +151,7 @@ for c in $crash_files; do
   echo "$c" >>"$d/inputs"
 done
 
-echo "== fuzz summary: $(( $(date +%s) - start ))s, log $log"
+echo "== fuzz summary: $(( $(date +%s) - start ))s, log $engine_log"
 found=0
 for d in "$OUT_DIR"/crashes/*/; do
   [ -f "$d/signature" ] || continue
@@ -150,4 +163,5 @@ for d in "$OUT_DIR"/crashes/*/; do
   echo "      minimised: ${d}crash.min.trace"
 done
 [ $found -eq 0 ] && echo "  no crashes"
-exit 0
+# Like make stress: a run that found something exits 1, so scripts and CI notice.
+exit $found
