@@ -1,0 +1,113 @@
+#!/usr/bin/env bash
+# Time to detect each seeded bug from an empty corpus: fuzz_ops (fuzz-seeded preset) with
+# SLAB_BUGS=<bug>, libFuzzer -seed=1..N, one process at a time on one core, until the first
+# report or MAX seconds. A bug can show first under another rule than the one its regression
+# trace names (corpus/regress/<bug>.trace, "# expect-with-bug:"); then a second run in fork
+# mode (-ignore_crashes) goes on past other reports until that signature. Writes
+# bench/results/fuzz_ttd.md: each run's times and signatures, and the medians per bug (a run
+# that found nothing counts as MAX, so such a median is a bound).
+#
+# usage: bench/fuzz_ttd.sh [--seeds N] [--max-time S] [--out FILE] [BUG...]
+#   default: --seeds 5 --max-time 180, bugs destroy_no_rcu_barrier memoryless_node_barn
+#   nolock_alloc_sheaf
+set -euo pipefail
+source "$(dirname "$0")/../scripts/lib.sh"
+
+seeds=5 max=180 out=$root/bench/results/fuzz_ttd.md
+bugs=()
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --seeds) seeds=${2:-}; shift 2 || { echo "fuzz_ttd: --seeds needs a value" >&2; exit 2; } ;;
+    --max-time) max=${2:-}; shift 2 || { echo "fuzz_ttd: --max-time needs a value" >&2; exit 2; } ;;
+    --out) out=${2:-}; shift 2 || { echo "fuzz_ttd: --out needs a value" >&2; exit 2; } ;;
+    -h|--help) sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -*) echo "fuzz_ttd: unknown option '$1' (see --help)" >&2; exit 2 ;;
+    *) bugs+=("$1"); shift ;;
+  esac
+done
+for v in "$seeds" "$max"; do
+  case "$v" in ''|*[!0-9]*|0) echo "fuzz_ttd: --seeds and --max-time take positive numbers" >&2; exit 2 ;; esac
+done
+[ ${#bugs[@]} -gt 0 ] || bugs=(destroy_no_rcu_barrier memoryless_node_barn nolock_alloc_sheaf)
+
+"$root/scripts/deps.sh" --check 2>/dev/null || "$root/scripts/deps.sh"
+dir=$(build_preset fuzz-seeded fuzz_ops slabtorture)
+known=$("$dir/bin/slabtorture" bugs | awk '{print $1}')
+for b in "${bugs[@]}"; do
+  grep -qx "$b" <<<"$known" || { echo "fuzz_ttd: unknown seeded bug '$b' (slabtorture bugs lists them)" >&2; exit 2; }
+done
+
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+mkdir -p "$(dirname "$out")"
+{
+  echo "# Time to detect from an empty corpus (fuzz-seeded, one core, libFuzzer -seed=1..$seeds, at most ${max}s)"
+  echo
+  echo "| bug | seed | seconds to the first report | first report | seconds to the regression trace's report |"
+  echo "|---|---:|---:|---|---:|"
+} >"$out"
+
+elapsed() { awk -v a="$1" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }'; }
+median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+
+# Fork mode from an empty corpus until an input replays to signature $want: its seconds.
+until_signature() {
+  local b=$1 s=$2 want=$3 t0 pid f sig
+  local SLAB_BUGS=$b
+  export SLAB_BUGS
+  rm -rf "$work/corpus" "$work/art"; mkdir -p "$work/corpus" "$work/art"
+  : >"$work/seen"
+  t0=$(date +%s.%N)
+  "$dir/bin/fuzz_ops" -fork=1 -ignore_crashes=1 -seed="$s" -max_len=2048 \
+    -dict="$root/fuzz/fuzz_ops.dict" -max_total_time="$max" -artifact_prefix="$work/art/" \
+    "$work/corpus" >"$work/fork.log" 2>&1 &
+  pid=$!
+  while kill -0 "$pid" 2>/dev/null; do
+    for f in "$work"/art/crash-*; do
+      [ -e "$f" ] && ! grep -qxF "$f" "$work/seen" || continue
+      echo "$f" >>"$work/seen"
+      sig=$(crash_signature "$dir/bin/slabtorture" "$f")
+      if [ "$sig" = "$want" ]; then
+        elapsed "$t0"
+        kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null || true
+        return
+      fi
+    done
+    sleep 0.2
+  done
+  wait "$pid" 2>/dev/null || true
+  echo "$max"
+}
+
+summary=""
+for b in "${bugs[@]}"; do
+  want=$(sed -n 's/^# expect-with-bug: //p' "$root/corpus/regress/$b.trace" 2>/dev/null | head -1)
+  times=() wtimes=()
+  for s in $(seq 1 "$seeds"); do
+    rm -rf "$work/corpus" "$work/art"; mkdir -p "$work/corpus" "$work/art"
+    t0=$(date +%s.%N)
+    SLAB_BUGS=$b "$dir/bin/fuzz_ops" -seed="$s" -max_len=2048 -dict="$root/fuzz/fuzz_ops.dict" \
+      -max_total_time="$max" -artifact_prefix="$work/art/" "$work/corpus" >"$work/log" 2>&1 || true
+    t=$(elapsed "$t0")
+    sig=$(grep -a -m1 -oE '^==slabtorture== [A-Z_]+ in [A-Za-z0-9_]+' "$work/log" | cut -d' ' -f2- || true)
+    if [ -z "$(ls "$work/art" 2>/dev/null)" ]; then
+      sig="not found"; t=$max
+    fi
+    wt=$t
+    if [ -n "$want" ] && [ "$sig" != "$want" ]; then
+      echo "fuzz_ttd: $b seed $s: ${t}s $sig; going on in fork mode until $want"
+      wt=$(until_signature "$b" "$s" "$want")
+    fi
+    times+=("$t") wtimes+=("$wt")
+    echo "| $b | $s | $t | ${sig:-sanitizer report} | $wt |" >>"$out"
+    echo "fuzz_ttd: $b seed $s: ${t}s ${sig:-sanitizer report}; ${want:-(no regression trace)} after ${wt}s"
+  done
+  summary+="| $b | ${times[*]} | $(median "${times[@]}") | ${want:--} | ${wtimes[*]} | $(median "${wtimes[@]}") |"$'\n'
+done
+{
+  echo
+  echo "| bug | seconds to the first report | median | regression trace's report | seconds to it | median |"
+  echo "|---|---|---:|---|---|---:|"
+  printf '%s' "$summary"
+} >>"$out"
+cat "$out"

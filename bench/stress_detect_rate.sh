@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Detection rate of the seeded bugs that need real concurrency: slab-stress --bug BUG for
+# seeds 1..N, S seconds each, in each of the given presets (default: asan tsan). Writes
+# bench/results/stress_detect.md: detected runs out of N per bug and preset.
+#
+# usage: bench/stress_detect_rate.sh [--runs N] [--seconds S] [--preset P]... [--out FILE]
+set -euo pipefail
+source "$(dirname "$0")/../scripts/lib.sh"
+
+runs=10 secs=60 out=$root/bench/results/stress_detect.md
+presets=()
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --runs) runs=${2:-}; shift 2 || { echo "stress_detect_rate: --runs needs a value" >&2; exit 2; } ;;
+    --seconds) secs=${2:-}; shift 2 || { echo "stress_detect_rate: --seconds needs a value" >&2; exit 2; } ;;
+    --preset) presets+=("${2:-}"); shift 2 || { echo "stress_detect_rate: --preset needs a value" >&2; exit 2; } ;;
+    --out) out=${2:-}; shift 2 || { echo "stress_detect_rate: --out needs a value" >&2; exit 2; } ;;
+    -h|--help) sed -n '2,6p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) echo "stress_detect_rate: unknown argument '$1' (see --help)" >&2; exit 2 ;;
+  esac
+done
+for v in "$runs" "$secs"; do
+  case "$v" in ''|*[!0-9]*|0) echo "stress_detect_rate: --runs and --seconds take positive numbers" >&2; exit 2 ;; esac
+done
+[ ${#presets[@]} -gt 0 ] || presets=(asan tsan)
+# bug and the report signature that names it (tests/stress.cmake uses the same pairs)
+checks=("destroy_no_rcu_barrier|SLAB_LEAK in kmem_cache_destroy"
+        "flush_rcu_no_cpus_lock|LOCK_NOT_HELD in lockdep_assert_cpus_held")
+
+"$root/scripts/deps.sh" --check 2>/dev/null || "$root/scripts/deps.sh"
+[ -f "$root/sanitizers/tsan.supp" ] && export TSAN_OPTIONS="suppressions=$root/sanitizers/tsan.supp ${TSAN_OPTIONS:-}"
+mkdir -p "$(dirname "$out")"
+{
+  echo "# slab-stress detection rate: seeds 1..$runs, ${secs}s each, 4 threads, 4 CPUs, hotplug every 10 ms"
+  echo
+  echo "| bug | preset | detected | seconds to the report, per run |"
+  echo "|---|---|---:|---|"
+} >"$out"
+for p in "${presets[@]}"; do
+  dir=$(build_preset "$p" slab-stress)
+  for c in "${checks[@]}"; do
+    bug=${c%%|*} sig=${c#*|}
+    log=$("$root/tests/stress_detect.sh" --rate "$dir/bin/slab-stress" "$bug" "$sig" "$runs" "$secs" || true)
+    echo "$log"
+    det=$(grep -oE 'detected [0-9]+/[0-9]+' <<<"$log" | tail -1 | cut -d' ' -f2)
+    times=$(grep -oE 'after [0-9.]+s' <<<"$log" | awk '{ printf "%s%s", sep, $2; sep = " " }')
+    echo "| $bug | $p | ${det:-failed} | $times |" >>"$out"
+  done
+done
+cat "$out"
