@@ -17,17 +17,16 @@ seeds=5 max=180 out=$root/bench/results/fuzz_ttd.md
 bugs=()
 while [ $# -gt 0 ]; do
   case "$1" in
-    --seeds) seeds=${2:-}; shift 2 || { echo "fuzz_ttd: --seeds needs a value" >&2; exit 2; } ;;
-    --max-time) max=${2:-}; shift 2 || { echo "fuzz_ttd: --max-time needs a value" >&2; exit 2; } ;;
-    --out) out=${2:-}; shift 2 || { echo "fuzz_ttd: --out needs a value" >&2; exit 2; } ;;
+    --seeds) seeds=$(opt_value fuzz_ttd "$1" "${2:-}"); shift 2 ;;
+    --max-time) max=$(opt_value fuzz_ttd "$1" "${2:-}"); shift 2 ;;
+    --out) out=$(opt_value fuzz_ttd "$1" "${2:-}"); shift 2 ;;
     -h|--help) sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     -*) echo "fuzz_ttd: unknown option '$1' (see --help)" >&2; exit 2 ;;
     *) bugs+=("$1"); shift ;;
   esac
 done
-for v in "$seeds" "$max"; do
-  case "$v" in ''|*[!0-9]*|0) echo "fuzz_ttd: --seeds and --max-time take positive numbers" >&2; exit 2 ;; esac
-done
+positive_int fuzz_ttd --seeds "$seeds"
+positive_int fuzz_ttd --max-time "$max"
 [ ${#bugs[@]} -gt 0 ] || bugs=(destroy_no_rcu_barrier memoryless_node_barn nolock_alloc_sheaf)
 
 "$root/scripts/deps.sh" --check 2>/dev/null || "$root/scripts/deps.sh"

@@ -11,17 +11,16 @@ runs=10 secs=60 out=$root/bench/results/stress_detect.md
 presets=()
 while [ $# -gt 0 ]; do
   case "$1" in
-    --runs) runs=${2:-}; shift 2 || { echo "stress_detect_rate: --runs needs a value" >&2; exit 2; } ;;
-    --seconds) secs=${2:-}; shift 2 || { echo "stress_detect_rate: --seconds needs a value" >&2; exit 2; } ;;
-    --preset) presets+=("${2:-}"); shift 2 || { echo "stress_detect_rate: --preset needs a value" >&2; exit 2; } ;;
-    --out) out=${2:-}; shift 2 || { echo "stress_detect_rate: --out needs a value" >&2; exit 2; } ;;
+    --runs) runs=$(opt_value stress_detect_rate "$1" "${2:-}"); shift 2 ;;
+    --seconds) secs=$(opt_value stress_detect_rate "$1" "${2:-}"); shift 2 ;;
+    --preset) presets+=("$(opt_value stress_detect_rate "$1" "${2:-}")"); shift 2 ;;
+    --out) out=$(opt_value stress_detect_rate "$1" "${2:-}"); shift 2 ;;
     -h|--help) sed -n '2,6p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "stress_detect_rate: unknown argument '$1' (see --help)" >&2; exit 2 ;;
   esac
 done
-for v in "$runs" "$secs"; do
-  case "$v" in ''|*[!0-9]*|0) echo "stress_detect_rate: --runs and --seconds take positive numbers" >&2; exit 2 ;; esac
-done
+positive_int stress_detect_rate --runs "$runs"
+positive_int stress_detect_rate --seconds "$secs"
 [ ${#presets[@]} -gt 0 ] || presets=(asan tsan)
 # bug and the report signature that names it (tests/stress.cmake uses the same pairs)
 checks=("destroy_no_rcu_barrier|SLAB_LEAK in kmem_cache_destroy"

@@ -50,3 +50,15 @@ crash_signature() {
 slug() {
   tr -c 'A-Za-z0-9_\n' '_' <<<"$1" | sed 's/__*/_/g; s/^_//; s/_$//' | head -c 80
 }
+
+# Option parsing for the scripts: `x=$(opt_value PROG "$1" "${2:-}")` is the option's value,
+# or a message naming the option and exit 2 (set -e carries it out of the substitution).
+opt_value() {
+  [ -n "$3" ] || { echo "$1: $2 needs a value (see --help)" >&2; exit 2; }
+  echo "$3"
+}
+
+# `positive_int PROG NAME VALUE`: exit 2 unless VALUE is a positive whole number.
+positive_int() {
+  case "$3" in ''|*[!0-9]*|0) echo "$1: $2 takes a positive number, not '$3'" >&2; exit 2 ;; esac
+}
