@@ -567,7 +567,6 @@ static void decode_header(struct reader *r, const struct decode_opts *o, struct 
 	m->double_free = o && o->allow_double_free && (b1 & 0x80);
 }
 
-/* One op from the reader; false if it was skipped (no valid candidate). */
 /*
  * The nolock ops run in any context, NMI above all, so they carry it in a byte of their
  * own: one byte turns a kfree_nolock into an NMI one, where an irq prefix would have to be
@@ -580,13 +579,13 @@ static bool ctx_in_op(const struct op *op)
 
 static void rd_ctx(struct reader *r, struct op *op)
 {
-	static const uint8_t ctx_of[3] = { CTX_TASK, CTX_IRQ, CTX_NMI };
-	uint8_t v = ctx_of[rd(r) % 3];
+	uint8_t v = rd(r) % (CTX_NMI + 1);	/* enum op_ctx, as the encoder writes it */
 
 	if (op->ctx == CTX_TASK)
 		op->ctx = v;
 }
 
+/* One op from the reader; false if it was skipped (no valid candidate). */
 static bool decode_op(struct reader *r, struct pstate *st, struct op *op)
 {
 	static __thread struct cands c;

@@ -99,11 +99,13 @@ static void arena_rewind(struct arena *a)
 	 * fuzzing run. */
 	for (unsigned long i = 0; i < a->bump;) {
 		const struct page *p = &a->pages[i];
-		unsigned long nr = (p->flags & PG_allocated) && (p->flags & PG_head) ?
-				   1UL << p->order : 1;
+		unsigned long nr = 1;
 
-		if (p->flags & PG_allocated)
+		/* stepping block by block, an allocated page here is a block's head */
+		if (p->flags & PG_allocated) {
+			nr = 1UL << p->order;
 			poison_pages(a->base + i * PAGE_SIZE, nr * PAGE_SIZE);
+		}
 		i += nr;
 	}
 	if (a->bump)
