@@ -1464,7 +1464,11 @@ struct slab *virt_to_slab_checked(const void *x, const char *func)
 	return slab;
 }
 
-/* Identify the cache of a pointer a user frees; NULL (and a report) if it is none. */
+/*
+ * Identify the cache of a pointer a user frees; NULL (and a report) if it is none. As the
+ * kernel's cache_from_obj(), a free into the wrong cache is reported and the object's own
+ * cache is returned, so the object is still freed where it belongs.
+ */
 static struct kmem_cache *cache_from_obj(struct kmem_cache *s, void *x, const char *func)
 {
 	struct slab *slab = virt_to_slab_checked(x, func);
@@ -1476,7 +1480,6 @@ static struct kmem_cache *cache_from_obj(struct kmem_cache *s, void *x, const ch
 			     s->name, slab->slab_cache->name);
 		report_detail("  object: %p", x);
 		report_end();
-		return NULL;
 	}
 	return slab->slab_cache;
 }
@@ -1588,7 +1591,10 @@ void kmem_cache_free_bulk(struct kmem_cache *s, size_t size, void **p)
 		return;
 	/* Callers may mix caches (kfree_bulk) when s is NULL: free one by one. */
 	for (size_t i = 0; i < size; i++) {
-		if (!cache_from_obj(s, p[i], __func__)) {
+		struct kmem_cache *cachep = cache_from_obj(s, p[i], __func__);
+
+		/* a bulk free goes into one cache's sheaves: objects of another are dropped */
+		if (!cachep || (s && cachep != s)) {
 			p[i] = p[--size];
 			i--;
 		}

@@ -57,7 +57,6 @@ int main(int argc, char **argv)
 {
 	static uint8_t buf[MAX_INPUT];
 	static struct program p;
-	static const struct decode_opts dopts = { .allow_double_free = false };
 	const uint8_t empty[1] = { 0 };
 	const char *out = NULL;
 	long runs = 2000;
@@ -108,7 +107,7 @@ int main(int argc, char **argv)
 
 		if (n < 0)
 			return 2;
-		program_decode(buf, (size_t)n, &dopts, &p);
+		program_decode(buf, (size_t)n, &p);
 		double e = execs_per_s(buf, (size_t)n, runs);
 		const char *name = strrchr(argv[i], '/');
 

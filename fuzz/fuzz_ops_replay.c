@@ -42,8 +42,9 @@ static int run_file(const char *path)
 			fprintf(stderr, "%s:%s\n", path, err);
 			return 2;
 		}
-		if (p.m.double_free) {
-			fprintf(stderr, "fuzz_ops_replay: %s: skipped (deliberate double free)\n", path);
+		if (p.nr_ops > PROG_BIN_MAX_OPS) {
+			fprintf(stderr, "fuzz_ops_replay: %s: skipped (%d ops, the binary form holds %d)\n",
+				path, p.nr_ops, PROG_BIN_MAX_OPS);
 			return 0;
 		}
 		long len = program_encode(&p, enc, sizeof(enc));

@@ -6,10 +6,56 @@
  */
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include "model.h"
 
 struct model model;
+
+#define MODEL_RULE_DESC(name, desc) [RULE_##name] = { #name, desc },
+const struct model_rule_desc model_rules[NR_MODEL_RULES] = { MODEL_RULES(MODEL_RULE_DESC) };
+#undef MODEL_RULE_DESC
+
+/* Grow a handle-indexed table to cover h; new entries are zeroed. */
+static void *table_slot(void *base, unsigned int *nr, unsigned int *cap, unsigned int h,
+			size_t elem)
+{
+	if (h >= *cap) {
+		unsigned int c = *cap ? *cap : 64;
+
+		while (c <= h)
+			c *= 2;
+		base = realloc(base, (size_t)c * elem);
+		if (!base)
+			abort();
+		*cap = c;
+	}
+	if (h >= *nr) {
+		memset((char *)base + (size_t)*nr * elem, 0, (size_t)(h + 1 - *nr) * elem);
+		*nr = h + 1;
+	}
+	return base;
+}
+
+struct model_obj *model_obj(unsigned int h)
+{
+	model.obj = table_slot(model.obj, &model.nr_obj, &model.cap_obj, h, sizeof(model.obj[0]));
+	return &model.obj[h];
+}
+
+struct model_cache *model_cache(unsigned int h)
+{
+	model.cache = table_slot(model.cache, &model.nr_cache, &model.cap_cache, h,
+				 sizeof(model.cache[0]));
+	return &model.cache[h];
+}
+
+struct model_sheaf *model_sheaf(unsigned int h)
+{
+	model.sheaf = table_slot(model.sheaf, &model.nr_sheaf, &model.cap_sheaf, h,
+				 sizeof(model.sheaf[0]));
+	return &model.sheaf[h];
+}
 
 void model_ctor(void *obj)
 {
@@ -18,12 +64,10 @@ void model_ctor(void *obj)
 
 void model_reset(void)
 {
-	/* only the used prefix of the object array needs clearing */
-	memset(model.obj, 0, sizeof(model.obj[0]) * model.nr_obj);
-	model.nr_obj = 0;
-	memset(model.cache, 0, sizeof(model.cache));
-	memset(model.sheaf, 0, sizeof(model.sheaf));
+	/* the tables keep their memory; entries are zeroed as handles come into use */
+	model.nr_obj = model.nr_cache = model.nr_sheaf = 0;
 	model.nr_leaked = 0;
+	memset(model.reader_depth, 0, sizeof(model.reader_depth));
 	model.barrier_broken = 0;
 	model.tag_seq = 0x9e3779b9u;
 	model.op_index = -1;
@@ -38,14 +82,14 @@ void model_begin_op(long index, const char *opname)
 
 static char fail_msg[REPORT_MSG_LEN];
 
-void model_fail_begin(const char *rule, const char *fmt, ...)
+void model_fail_begin(enum model_rule rule, const char *fmt, ...)
 {
 	va_list ap;
 
 	va_start(ap, fmt);
 	vsnprintf(fail_msg, sizeof(fail_msg), fmt, ap);
 	va_end(ap);
-	report_begin_model(rule, model.opname, "%s", fail_msg);
+	report_begin_model(model_rules[rule].name, model.opname, "%s", fail_msg);
 	report_detail("  op: %ld", model.op_index);
 }
 
@@ -54,14 +98,14 @@ void model_fail_end(void)
 	report_end();
 }
 
-void model_fail(const char *rule, const char *fmt, ...)
+void model_fail(enum model_rule rule, const char *fmt, ...)
 {
 	va_list ap;
 
 	va_start(ap, fmt);
 	vsnprintf(fail_msg, sizeof(fail_msg), fmt, ap);
 	va_end(ap);
-	report_begin_model(rule, model.opname, "%s", fail_msg);
+	report_begin_model(model_rules[rule].name, model.opname, "%s", fail_msg);
 	report_detail("  op: %ld", model.op_index);
 	report_end();
 }
@@ -126,7 +170,7 @@ bool model_obj_content_ok(int h, const char *what)
 
 	if (bad < 0)
 		return true;
-	model_fail_begin("CONTENT", "o%d: byte %d changed before %s", h, bad, what);
+	model_fail_begin(RULE_CONTENT, "o%d: byte %d changed before %s", h, bad, what);
 	report_detail("  object: %p (%u bytes, cache %s)", o->ptr, o->size,
 		      o->s ? kmem_cache_name(o->s) : "?");
 	report_detail("  byte %d: 0x%02x, written 0x%02x", bad, ((uint8_t *)o->ptr)[bad],
@@ -161,7 +205,7 @@ unsigned int model_expect_align(unsigned int size, unsigned int align, unsigned 
 
 void model_cache_created(int h, struct kmem_cache *s, const struct op *op, const char *null_rule)
 {
-	struct model_cache *c = &model.cache[h];
+	struct model_cache *c = model_cache((unsigned int)h);
 
 	memset(c, 0, sizeof(*c));
 	c->size = op->size;
@@ -172,14 +216,14 @@ void model_cache_created(int h, struct kmem_cache *s, const struct op *op, const
 	if (!s) {
 		c->state = MC_FAILED;
 		if (!null_rule)
-			model_fail("NULL", "kmem_cache_create(size=%u) returned NULL with no fault injected",
+			model_fail(RULE_NULL, "kmem_cache_create(size=%d) returned NULL with no fault injected",
 				   op->size);
 		return;
 	}
 	c->state = MC_ALIVE;
 	c->s = s;
-	if (kmem_cache_size(s) < op->size)
-		model_fail("SIZE", "c%d: object_size %u < requested %u", h, kmem_cache_size(s), op->size);
+	if (kmem_cache_size(s) < (unsigned int)op->size)
+		model_fail(RULE_SIZE, "c%d: object_size %u < requested %d", h, kmem_cache_size(s), op->size);
 }
 
 /* ------------------------------------------------------------------ objects */
@@ -194,22 +238,17 @@ static bool overlaps(const struct model_obj *o, const char *p, unsigned int size
 void model_obj_alloced(int h, enum obj_kind kind, int mcache, struct kmem_cache *expect_s,
 		       void *ptr, unsigned int size, const char *null_rule)
 {
-	struct model_obj *o = &model.obj[h];
+	struct model_obj *o = model_obj((unsigned int)h);
 
-	if ((unsigned int)h >= model.nr_obj) {
-		memset(&model.obj[model.nr_obj], 0,
-		       sizeof(model.obj[0]) * ((unsigned int)h + 1 - model.nr_obj));
-		model.nr_obj = (unsigned int)h + 1;
-	}
 	memset(o, 0, sizeof(*o));
 	o->kind = (uint8_t)kind;
-	o->mcache = (int16_t)mcache;
+	o->mcache = mcache;
 	o->size = (uint16_t)size;
 	o->s = expect_s;
 	if (!ptr) {
 		o->state = MO_NULL;
 		if (!null_rule)
-			model_fail("NULL", "o%d: NULL from %s with no rule allowing it (no fault injected)",
+			model_fail(RULE_NULL, "o%d: NULL from %s with no rule allowing it (no fault injected)",
 				   h, model.opname);
 		return;
 	}
@@ -219,12 +258,12 @@ void model_obj_alloced(int h, enum obj_kind kind, int mcache, struct kmem_cache 
 
 	unsigned int align = mcache >= 0 ? model.cache[mcache].expect_align : ARCH_KMALLOC_MINALIGN;
 	if ((uintptr_t)ptr & (align - 1))
-		model_fail("ALIGN", "o%d = %p is not %u-byte aligned", h, ptr, align);
+		model_fail(RULE_ALIGN, "o%d = %p is not %u-byte aligned", h, ptr, align);
 
 	struct kmem_cache *vs = virt_to_cache(ptr);
 	if (vs != expect_s && !(kind == OK_NOLOCK && vs && expect_s &&
 				vs == kmalloc_cache_for(kmem_cache_size(expect_s) + 1))) {
-		model_fail_begin("CACHE", "o%d = %p: virt_to_cache() is %s, allocated from %s", h, ptr,
+		model_fail_begin(RULE_CACHE, "o%d = %p: virt_to_cache() is %s, allocated from %s", h, ptr,
 				 vs ? kmem_cache_name(vs) : "NULL",
 				 expect_s ? kmem_cache_name(expect_s) : "no cache");
 		model_fail_end();
@@ -233,12 +272,12 @@ void model_obj_alloced(int h, enum obj_kind kind, int mcache, struct kmem_cache 
 	}
 	o->s = vs;
 	if (slab_object_start(ptr) != ptr)
-		model_fail("CACHE", "o%d = %p is not the start of an object (%p)", h, ptr,
+		model_fail(RULE_CACHE, "o%d = %p is not the start of an object (%p)", h, ptr,
 			   slab_object_start(ptr));
 	if (ksize(ptr) < size)
-		model_fail("SIZE", "o%d: ksize %zu < requested %u", h, ksize(ptr), size);
+		model_fail(RULE_SIZE, "o%d: ksize %zu < requested %u", h, ksize(ptr), size);
 	if (o->ctor && *(uint64_t *)ptr != MODEL_CTOR_MAGIC)
-		model_fail("CTOR", "o%d = %p of c%d is not in its constructed state", h, ptr, mcache);
+		model_fail(RULE_CTOR, "o%d = %p of c%d is not in its constructed state", h, ptr, mcache);
 
 	/* disjoint from every live and every RCU-pending object, in handle order */
 	for (unsigned int i = 0; i < model.nr_obj; i++) {
@@ -254,12 +293,12 @@ void model_obj_alloced(int h, enum obj_kind kind, int mcache, struct kmem_cache 
 				x->state = MO_FREED;
 				continue;
 			}
-			model_fail_begin("RCU_REUSE", "o%d = %p reuses o%u, kfree_rcu'd in grace period %lu not yet ended",
+			model_fail_begin(RULE_RCU_REUSE, "o%d = %p reuses o%u, kfree_rcu'd in grace period %lu not yet ended",
 					 h, ptr, i, x->gp);
 			report_detail("  completed grace periods: %lu", rcu_completed_gp());
 			model_fail_end();
 		} else {
-			model_fail_begin("OVERLAP", "o%d = %p overlaps live o%u = %p", h, ptr, i, x->ptr);
+			model_fail_begin(RULE_OVERLAP, "o%d = %p overlaps live o%u = %p", h, ptr, i, x->ptr);
 			report_detail("  sizes: %u and %u", size, x->size);
 			model_fail_end();
 		}
@@ -276,19 +315,37 @@ void model_obj_freeing(int h)
 void model_obj_freed(int h)
 {
 	model.obj[h].state = MO_FREED;
+	model.obj[h].freed_at = model.op_index;
 }
 
 void model_obj_rcu_freed(int h)
 {
 	model.obj[h].state = MO_RCU;
 	model.obj[h].gp = get_state_synchronize_rcu();
+	model.obj[h].freed_at = model.op_index;
 }
 
-bool model_double_free_detectable(int h)
+void model_reader_locked(int cpu)
+{
+	if (!model.reader_depth[cpu]++)
+		model.reader_since[cpu] = model.op_index;
+}
+
+void model_reader_unlocked(int cpu)
+{
+	model.reader_depth[cpu]--;
+}
+
+bool model_reader_protects(int cpu, int h)
+{
+	return model.reader_depth[cpu] && model.reader_since[cpu] <= model.obj[h].freed_at;
+}
+
+bool model_obj_slot_intact(int h)
 {
 	struct model_obj *o = &model.obj[h];
 
-	if (o->state != MO_FREED || !o->s || virt_to_cache(o->ptr) != o->s ||
+	if ((o->state != MO_FREED && o->state != MO_RCU) || !o->s || virt_to_cache(o->ptr) != o->s ||
 	    slab_object_start(o->ptr) != o->ptr)
 		return false;
 	for (unsigned int i = 0; i < model.nr_obj; i++) {
@@ -307,20 +364,20 @@ bool model_double_free_detectable(int h)
 void model_sheaf_lent(int h, struct slab_sheaf *sheaf, int mcache, unsigned int want,
 		      const char *null_rule)
 {
-	struct model_sheaf *sh = &model.sheaf[h];
+	struct model_sheaf *sh = model_sheaf((unsigned int)h);
 
-	sh->mcache = (int16_t)mcache;
+	sh->mcache = mcache;
 	sh->sheaf = sheaf;
 	if (!sheaf) {
 		sh->state = MC_FAILED;
 		if (!null_rule)
-			model_fail("NULL", "s%d: prefill(n=%u) returned NULL with no fault injected", h, want);
+			model_fail(RULE_NULL, "s%d: prefill(n=%u) returned NULL with no fault injected", h, want);
 		return;
 	}
 	sh->state = MC_ALIVE;
 	sh->size = kmem_cache_sheaf_size(sheaf);
 	if (sh->size < want)
-		model_fail("SHEAF", "s%d: prefilled sheaf holds %u objects, %u asked", h, sh->size, want);
+		model_fail(RULE_SHEAF, "s%d: prefilled sheaf holds %u objects, %u asked", h, sh->size, want);
 }
 
 void model_sheaf_refilled(int h, struct slab_sheaf *sheaf, int err, unsigned int want,
@@ -330,18 +387,23 @@ void model_sheaf_refilled(int h, struct slab_sheaf *sheaf, int err, unsigned int
 
 	sh->sheaf = sheaf;
 	if (!sheaf) {
-		model_fail("SHEAF", "s%d: refill lost the sheaf (err %d)", h, err);
+		model_fail(RULE_SHEAF, "s%d: refill lost the sheaf (err %d)", h, err);
 		sh->state = MC_FAILED;
 		return;
 	}
 	sh->size = kmem_cache_sheaf_size(sheaf);
 	if (err) {
 		if (!err_rule)
-			model_fail("NULL", "s%d: refill(n=%u) failed with %d, no fault injected", h, want, err);
+			model_fail(RULE_NULL, "s%d: refill(n=%u) failed with %d, no fault injected", h, want, err);
 		return;
 	}
 	if (sh->size < want)
-		model_fail("SHEAF", "s%d: refilled sheaf holds %u objects, %u asked", h, sh->size, want);
+		model_fail(RULE_SHEAF, "s%d: refilled sheaf holds %u objects, %u asked", h, sh->size, want);
+}
+
+void model_sheaf_returned(int h)
+{
+	model.sheaf[h].state = MC_GONE;
 }
 
 void model_sheaf_alloced(int h)
@@ -350,7 +412,7 @@ void model_sheaf_alloced(int h)
 	unsigned int now = kmem_cache_sheaf_size(sh->sheaf);
 
 	if (now + 1 != sh->size)
-		model_fail("SHEAF", "s%d: alloc_from_sheaf took the size from %u to %u", h, sh->size, now);
+		model_fail(RULE_SHEAF, "s%d: alloc_from_sheaf took the size from %u to %u", h, sh->size, now);
 	sh->size = now;
 }
 
@@ -369,7 +431,7 @@ static void count_model(struct kmem_cache *s, unsigned long *live, unsigned long
 		else if (o->state == MO_RCU)
 			(*rcu)++;
 	}
-	for (int i = 0; i < PROG_MAX_SHEAVES; i++) {
+	for (unsigned int i = 0; i < model.nr_sheaf; i++) {
 		const struct model_sheaf *sh = &model.sheaf[i];
 		if (sh->state == MC_ALIVE && model.cache[sh->mcache].s == s)
 			*lent += sh->size;
@@ -398,7 +460,7 @@ void model_check_cache(struct kmem_cache *s)
 	unsigned long sum = c.on_freelist + c.in_pcs + c.in_rcu_free + c.in_rcu_flight + c.in_barn +
 			    c.in_prefilled + c.quarantined + c.deferred + c.allocated;
 	if (sum != info.total_objects) {
-		model_fail_begin("COUNTS", "%s: objects by place sum to %lu, total_objects %lu",
+		model_fail_begin(RULE_COUNTS, "%s: objects by place sum to %lu, total_objects %lu",
 				 kmem_cache_name(s), sum, info.total_objects);
 		report_detail("  freelist %lu pcs %lu rcu_free %lu rcu_flight %lu barn %lu prefilled %lu quarantined %lu deferred %lu allocated %lu",
 			      c.on_freelist, c.in_pcs, c.in_rcu_free, c.in_rcu_flight, c.in_barn,
@@ -407,60 +469,76 @@ void model_check_cache(struct kmem_cache *s)
 		return;
 	}
 	if (c.allocated < live || c.allocated > live + rcu) {
-		model_fail_begin("COUNTS", "%s: %lu objects allocated, the model has %lu live and %lu RCU-pending",
+		model_fail_begin(RULE_COUNTS, "%s: %lu objects allocated, the model has %lu live and %lu RCU-pending",
 				 kmem_cache_name(s), c.allocated, live, rcu);
 		model_fail_end();
 		return;
 	}
 	if (c.in_prefilled != lent) {
-		model_fail("COUNTS", "%s: %lu objects in lent sheaves, the model lent %lu",
+		model_fail(RULE_COUNTS, "%s: %lu objects in lent sheaves, the model lent %lu",
 			   kmem_cache_name(s), c.in_prefilled, lent);
 		return;
 	}
 	long sheaves = (long)slab_stat(s, SHEAF_ALLOC) - (long)slab_stat(s, SHEAF_FREE);
 	if (sheaves != (long)info.sheaves_alive)
-		model_fail("STATS", "%s: SHEAF_ALLOC - SHEAF_FREE = %ld, sheaves alive %lu",
+		model_fail(RULE_STATS, "%s: SHEAF_ALLOC - SHEAF_FREE = %ld, sheaves alive %lu",
 			   kmem_cache_name(s), sheaves, info.sheaves_alive);
 }
 
-static bool add_unique(struct kmem_cache **v, int *n, int max, struct kmem_cache *s)
+/* A set of caches, in the order first added (handle order: no address decides). */
+struct cache_set {
+	int n, cap;
+	struct kmem_cache **v;
+};
+
+static void add_unique(struct cache_set *set, struct kmem_cache *s)
 {
-	for (int i = 0; i < *n; i++)
-		if (v[i] == s)
-			return false;
-	if (*n < max)
-		v[(*n)++] = s;
-	return true;
+	for (int i = 0; i < set->n; i++)
+		if (set->v[i] == s)
+			return;
+	if (set->n == set->cap) {
+		set->cap = set->cap ? 2 * set->cap : 16;
+		set->v = realloc(set->v, (size_t)set->cap * sizeof(set->v[0]));
+		if (!set->v)
+			abort();
+	}
+	set->v[set->n++] = s;
 }
 
-int model_caches(struct kmem_cache **v, int max)
+int model_caches(struct kmem_cache *const **out)
 {
-	int n = 0;
+	static struct cache_set set;
 
-	for (int h = 0; h < PROG_MAX_CACHES; h++)
+	set.n = 0;
+	for (unsigned int h = 0; h < model.nr_cache; h++)
 		if (model.cache[h].state == MC_ALIVE)
-			add_unique(v, &n, max, model.cache[h].s);
+			add_unique(&set, model.cache[h].s);
 	for (unsigned int i = 0; i < model.nr_obj; i++) {
 		const struct model_obj *o = &model.obj[i];
 		if (o->s && (o->state == MO_LIVE || o->state == MO_RCU || o->state == MO_FREED) &&
 		    !model_cache_is_leaked(o->s))
-			add_unique(v, &n, max, o->s);
+			add_unique(&set, o->s);
 	}
-	return n;
+	*out = set.v;
+	return set.n;
 }
 
 void model_after_barrier(struct kmem_cache *s)
 {
-	struct kmem_cache *v[MODEL_MAX_CACHES];
-	int n = 0;
+	static struct cache_set set;
+	struct kmem_cache **v;
+	int n;
 
 	/* caches with kfree_rcu'd objects the barrier must have waited for */
+	set.n = 0;
 	if (s)
-		v[n++] = s;
+		add_unique(&set, s);
 	else
 		for (unsigned int i = 0; i < model.nr_obj; i++)
 			if (model.obj[i].state == MO_RCU && model.obj[i].s)
-				add_unique(v, &n, MODEL_MAX_CACHES, model.obj[i].s);
+				add_unique(&set, model.obj[i].s);
+	v = set.v;
+	n = set.n;
 	for (int i = 0; i < n; i++) {
 		struct kmem_cache *x = v[i];
 		struct slab_object_counts c;
@@ -468,7 +546,7 @@ void model_after_barrier(struct kmem_cache *s)
 		slab_count_objects(x, &c);
 		if (c.in_rcu_free || c.in_rcu_flight) {
 			model.barrier_broken++;
-			model_fail_begin("BARRIER", "%s: %lu objects in rcu_free sheaves and %lu in flight after %s returned",
+			model_fail_begin(RULE_BARRIER, "%s: %lu objects in rcu_free sheaves and %lu in flight after %s returned",
 					 kmem_cache_name(x), c.in_rcu_free, c.in_rcu_flight,
 					 s ? "kvfree_rcu_barrier_on_cache()" : "kvfree_rcu_barrier()");
 			report_detail("  barrier broken: %lu", model.barrier_broken);
@@ -484,7 +562,7 @@ void model_after_barrier(struct kmem_cache *s)
 		if (virt_to_cache(o->ptr) == o->s && slab_object_start(o->ptr) == o->ptr &&
 		    kasan_get_state(slab_kasan_info(o->s), o->ptr) == KASAN_STATE_RCU_PENDING) {
 			model.barrier_broken++;
-			model_fail_begin("BARRIER", "o%u = %p is still RCU-pending after %s returned", i,
+			model_fail_begin(RULE_BARRIER, "o%u = %p is still RCU-pending after %s returned", i,
 					 o->ptr, s ? "kvfree_rcu_barrier_on_cache()" : "kvfree_rcu_barrier()");
 			report_detail("  barrier broken: %lu", model.barrier_broken);
 			model_fail_end();
@@ -520,8 +598,8 @@ bool model_destroy_expects_leak(int h, bool *alias)
 	 * cache the program created, so this needs no walk of the cache.
 	 */
 	*alias = !strncmp(kmem_cache_name(s), "kmalloc-", 8);
-	for (int i = 0; i < PROG_MAX_CACHES && !*alias; i++)
-		*alias = i != h && model.cache[i].state == MC_ALIVE && model.cache[i].s == s;
+	for (unsigned int i = 0; i < model.nr_cache && !*alias; i++)
+		*alias = (int)i != h && model.cache[i].state == MC_ALIVE && model.cache[i].s == s;
 	return !*alias && model_live_objects(s) > 0;
 }
 
@@ -544,7 +622,7 @@ static unsigned long pages_held(void)
 	return pages;
 }
 
-void model_check_pages(const char *rule)
+void model_check_pages(enum model_rule rule)
 {
 	/* slabs of SLAB_TYPESAFE_BY_RCU caches wait for a grace period before their pages go */
 	if (rcu_pending_callbacks(-1))
@@ -572,12 +650,17 @@ void model_after_destroy(int h, bool leaked, bool alias)
 	/* an alias going away leaves its lent sheaves lent from the cache that lives on */
 	if (alias)
 		return;
-	for (int i = 0; i < PROG_MAX_SHEAVES; i++)
+	for (unsigned int i = 0; i < model.nr_sheaf; i++)
 		if (model.sheaf[i].state == MC_ALIVE && model.cache[model.sheaf[i].mcache].s == s)
 			model.sheaf[i].state = MC_GONE;
 	if (leaked) {
-		if (model.nr_leaked < MODEL_MAX_LEAKED)
-			model.leaked[model.nr_leaked++] = s;
+		if (model.nr_leaked == model.cap_leaked) {
+			model.cap_leaked = model.cap_leaked ? 2 * model.cap_leaked : 16;
+			model.leaked = realloc(model.leaked, (size_t)model.cap_leaked * sizeof(*model.leaked));
+			if (!model.leaked)
+				abort();
+		}
+		model.leaked[model.nr_leaked++] = s;
 		return;
 	}
 	/* the cache is gone: nothing of it may stay in quarantine, no page may stay held */
@@ -592,7 +675,7 @@ void model_after_destroy(int h, bool leaked, bool alias)
 			q += kasan_quarantine_objects(slab_kasan_info(model.leaked[i]));
 	/* its pages are checked with everyone's at the end (pages_in_use() == leaked) */
 	if (q != kasan_quarantine_objects(NULL))
-		model_fail("DESTROY", "quarantine holds %lu objects of no live cache after destroy",
+		model_fail(RULE_DESTROY, "quarantine holds %lu objects of no live cache after destroy",
 			   kasan_quarantine_objects(NULL) - q);
 }
 
@@ -607,7 +690,7 @@ void model_after_shrink(struct kmem_cache *s)
 	count_model(s, &live, &rcu, &lent);
 	/* every slab still held must be pinned by an object someone still owns */
 	if (info.nr_slabs > live + rcu + lent + c.deferred) {
-		model_fail_begin("SHRINK", "%s: %lu slabs held after shrink, at most %lu objects pin slabs",
+		model_fail_begin(RULE_SHRINK, "%s: %lu slabs held after shrink, at most %lu objects pin slabs",
 				 kmem_cache_name(s), info.nr_slabs, live + rcu + lent + c.deferred);
 		report_detail("  model: live %lu rcu-pending %lu in lent sheaves %lu", live, rcu, lent);
 		report_detail("  allocator: freelist %lu pcs %lu rcu_free %lu rcu_flight %lu barn %lu prefilled %lu quarantined %lu deferred %lu allocated %lu",

@@ -5,25 +5,7 @@
  * It tracks caches, objects and lent sheaves by program handle (never by address for
  * decisions), and checks each result. A divergence is one report,
  *	==slabtorture== MODEL_<rule> in <op>: ...
- * Rules (the name is the report's rule):
- *   NULL          a NULL result no rule allows (faults, prefill n=0, empty sheaf)
- *   ALIGN         a pointer not aligned as the cache promised
- *   CACHE         virt_to_cache()/slab_object_start() disagree with the cache that allocated
- *   OVERLAP       a new object overlaps a live object
- *   RCU_REUSE     a new object overlaps a kfree_rcu'd object before its grace period ended
- *   CONTENT       bytes written at alloc changed before free/read
- *   CTOR          an object of a ctor cache handed out not in its constructed state
- *   SIZE          ksize() below the requested size
- *   BARRIER       after kvfree_rcu_barrier[_on_cache]() an object is still RCU-pending
- *   LEAK_EXPECTED destroy with live objects did not give the SLAB_LEAK report
- *   DOUBLE_FREE_EXPECTED  a free of a freed object was not reported
- *   DESTROY       destroy left pages or quarantined objects of the cache behind
- *   SHRINK        after shrink, slabs held exceed the objects that can pin them
- *   PAGES         pages_in_use() differs from the pages the caches hold
- *   COUNTS        slab_count_objects() disagrees with the model or with itself
- *   STATS         SHEAF_ALLOC - SHEAF_FREE != sheaves alive
- *   SHEAF         a prefilled sheaf smaller than asked, or alloc_from_sheaf miscounted
- *   END           at program end: pages still held after everything was freed
+ * The rules, one line each, are MODEL_RULES below; a report names its rule.
  */
 #ifndef MODEL_MODEL_H
 #define MODEL_MODEL_H
@@ -33,6 +15,39 @@
 #include "ops.h"
 
 #define MODEL_CTOR_MAGIC	0x5c7013c7ab1e5eedULL
+
+#define MODEL_RULES(X)								\
+	X(NULL, "a NULL result no rule allows (faults, prefill n=0, empty sheaf)")	\
+	X(ALIGN, "a pointer not aligned as the cache promised")			\
+	X(CACHE, "virt_to_cache()/slab_object_start() disagree with the cache that allocated") \
+	X(OVERLAP, "a new object overlaps a live object")				\
+	X(RCU_REUSE, "a new object overlaps a kfree_rcu'd object before its grace period ended") \
+	X(CONTENT, "bytes written at alloc changed before free/read")		\
+	X(CTOR, "an object of a ctor cache handed out not in its constructed state")	\
+	X(SIZE, "ksize() below the requested size")					\
+	X(BARRIER, "after kvfree_rcu_barrier[_on_cache]() an object is still RCU-pending") \
+	X(LEAK_EXPECTED, "destroy with live objects did not give the SLAB_LEAK report")	\
+	X(DOUBLE_FREE_EXPECTED, "a free of a freed object was not reported exactly once") \
+	X(INVALID_FREE_EXPECTED, "a free into another cache was not reported exactly once") \
+	X(USE_AFTER_FREE_EXPECTED, "an access to a freed object was not reported exactly once") \
+	X(TYPESAFE, "a reader inside rcu_read_lock() found a SLAB_TYPESAFE_BY_RCU object's memory not an object of its cache") \
+	X(DESTROY, "destroy left pages or quarantined objects of the cache behind")	\
+	X(SHRINK, "after shrink, slabs held exceed the objects that can pin them")	\
+	X(PAGES, "pages_in_use() differs from the pages the caches hold")		\
+	X(COUNTS, "slab_count_objects() disagrees with the model or with itself")	\
+	X(STATS, "SHEAF_ALLOC - SHEAF_FREE != sheaves alive")			\
+	X(SHEAF, "a prefilled sheaf smaller than asked, or alloc_from_sheaf miscounted") \
+	X(HOTPLUG, "cpu_down()/cpu_up() of a CPU the program may take down or up failed") \
+	X(END, "at program end: pages still held after everything was freed")
+
+#define MODEL_RULE_ENUM(name, desc) RULE_##name,
+enum model_rule { MODEL_RULES(MODEL_RULE_ENUM) NR_MODEL_RULES };
+#undef MODEL_RULE_ENUM
+struct model_rule_desc {
+	const char *name;
+	const char *description;
+};
+extern const struct model_rule_desc model_rules[NR_MODEL_RULES];
 
 enum mobj_state { MO_NONE, MO_LIVE, MO_RCU, MO_FREED, MO_ORPHAN, MO_NULL };
 
@@ -44,8 +59,9 @@ struct model_obj {
 	uint8_t state;		/* enum mobj_state */
 	uint8_t kind;		/* enum obj_kind */
 	uint8_t ctor;		/* word 0 holds MODEL_CTOR_MAGIC */
-	int16_t mcache;		/* model cache handle, -1 for kmalloc objects */
+	int32_t mcache;		/* model cache handle, -1 for kmalloc objects */
 	unsigned long gp;	/* get_state_synchronize_rcu() at kfree_rcu */
+	long freed_at;		/* op index of the free or kfree_rcu */
 };
 
 struct model_cache {
@@ -59,22 +75,24 @@ enum { MC_NONE, MC_ALIVE, MC_FAILED, MC_GONE };
 struct model_sheaf {
 	uint8_t state;		/* MC_* */
 	struct slab_sheaf *sheaf;
-	int16_t mcache;
+	int32_t mcache;
 	unsigned int size;	/* kmem_cache_sheaf_size() as last seen */
 };
 
-#define MODEL_MAX_LEAKED 16
-#define MODEL_MAX_CACHES 64
-
+/* Tables indexed by program handle grow with the handles a program names. */
 struct model {
 	long op_index;
 	const char *opname;
-	struct model_obj obj[PROG_MAX_OBJS];
-	unsigned int nr_obj;			/* handles below this were ever used */
-	struct model_cache cache[PROG_MAX_CACHES];
-	struct model_sheaf sheaf[PROG_MAX_SHEAVES];
-	struct kmem_cache *leaked[MODEL_MAX_LEAKED];	/* destroyed with live objects */
-	int nr_leaked;
+	struct model_obj *obj;
+	unsigned int nr_obj, cap_obj;		/* handles below nr_obj were ever used */
+	struct model_cache *cache;
+	unsigned int nr_cache, cap_cache;
+	struct model_sheaf *sheaf;
+	unsigned int nr_sheaf, cap_sheaf;
+	struct kmem_cache **leaked;		/* destroyed with live objects */
+	int nr_leaked, cap_leaked;
+	int reader_depth[PROG_MAX_CPUS];	/* open rcu_read_lock() sections per CPU's task */
+	long reader_since[PROG_MAX_CPUS];	/* op index of the outermost one */
 	unsigned long barrier_broken;		/* like rcutorture's rtbe */
 	uint32_t tag_seq;
 };
@@ -88,8 +106,12 @@ void model_reset(void);
 void model_begin_op(long index, const char *opname);
 /* Report a divergence (the rule without the MODEL_ prefix); details may follow with
  * report_detail() before model_end_fail(). */
-void model_fail(const char *rule, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-void model_fail_begin(const char *rule, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void model_fail(enum model_rule rule, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void model_fail_begin(enum model_rule rule, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Entries of handle h, created (zeroed) on first use. */
+struct model_obj *model_obj(unsigned int h);
+struct model_cache *model_cache(unsigned int h);
+struct model_sheaf *model_sheaf(unsigned int h);
 void model_fail_end(void);
 
 /* Results. `null_rule` names why NULL is allowed for this call (NULL: it is not). */
@@ -104,15 +126,21 @@ void model_obj_write(int h);
 void model_obj_freeing(int h);
 void model_obj_freed(int h);
 void model_obj_rcu_freed(int h);
-/* Whether a free of freed handle h can be expected to give DOUBLE_FREE (the memory is
- * still an object slot of its cache and no live object took it). */
-bool model_double_free_detectable(int h);
 
 void model_sheaf_lent(int h, struct slab_sheaf *sheaf, int mcache, unsigned int want,
 		      const char *null_rule);
 void model_sheaf_refilled(int h, struct slab_sheaf *sheaf, int err, unsigned int want,
 			  const char *err_rule);
 void model_sheaf_alloced(int h);	/* after alloc_from_sheaf: size dropped by one */
+void model_sheaf_returned(int h);
+/* The task of `cpu` opened / closed an rcu_read_lock() section. */
+void model_reader_locked(int cpu);
+void model_reader_unlocked(int cpu);
+/* Whether the task of `cpu` holds a reader opened before handle h was freed. */
+bool model_reader_protects(int cpu, int h);
+/* Whether freed (or kfree_rcu'd) handle h is still an object slot of its cache that no
+ * other live object took: an access or free of it must then be reported. */
+bool model_obj_slot_intact(int h);
 
 /* After kvfree_rcu_barrier_on_cache(s) (s != NULL) or kvfree_rcu_barrier() (NULL). */
 void model_after_barrier(struct kmem_cache *s);
@@ -125,11 +153,11 @@ void model_after_shrink(struct kmem_cache *s);
 /* Consistency of one cache: validate_slab_cache, object counts, stats. */
 void model_check_cache(struct kmem_cache *s);
 /* pages_in_use() against the pages every cache (and leaked cache) holds. */
-void model_check_pages(const char *rule);
+void model_check_pages(enum model_rule rule);
 bool model_cache_is_leaked(struct kmem_cache *s);
 /* The caches the program touches (live model caches and the caches of its objects),
- * in handle order; the whole-cache checks run on these. */
-int model_caches(struct kmem_cache **v, int max);
+ * in handle order; the whole-cache checks run on these. The array is the model's. */
+int model_caches(struct kmem_cache *const **v);
 bool model_cache_in_list(struct kmem_cache *s);
 
 #endif

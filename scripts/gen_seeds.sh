@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Encode the hand-written seed traces (corpus/seeds/<target>/src/*.trace) into the binary
-# seeds next to them (<name>.bin), which fuzzers start from.
+# Encode the hand-written seed traces (corpus/seed-src/<target>/*.trace) into the binary
+# seeds (corpus/seeds/<target>/<name>.bin), which fuzzers start from. The text sources live
+# outside every directory an engine reads: an engine would take them as binary inputs.
 # Usage: scripts/gen_seeds.sh [--check] [SLABTORTURE]   (--check: fail if a .bin is stale)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -11,9 +12,9 @@ tool=${1:-${SLABTORTURE:-$root/build/default/bin/slabtorture}}
 tmp=$(mktemp)
 trap 'rm -f "$tmp"' EXIT
 stale=0
-for src in "$root"/corpus/seeds/*/src/*.trace; do
-  dir=$(dirname "$(dirname "$src")")
-  bin="$dir/$(basename "$src" .trace).bin"
+for src in "$root"/corpus/seed-src/*/*.trace; do
+  target=$(basename "$(dirname "$src")")
+  bin="$root/corpus/seeds/$target/$(basename "$src" .trace).bin"
   "$tool" encode "$src" -o "$tmp"
   if [ $check -eq 1 ]; then
     cmp -s "$tmp" "$bin" || { echo "gen_seeds: $bin is stale (run scripts/gen_seeds.sh)" >&2; stale=1; }

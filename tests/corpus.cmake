@@ -25,7 +25,7 @@ add_test(NAME seeds.replay COMMAND fuzz_ops_replay ${_corpus}/seeds/fuzz_ops)
 add_test(NAME regress.replay COMMAND fuzz_ops_replay ${_corpus}/regress)
 add_test(NAME seeds.up_to_date
          COMMAND ${CMAKE_SOURCE_DIR}/scripts/gen_seeds.sh --check ${_st})
-file(GLOB _seed_src CONFIGURE_DEPENDS ${_corpus}/seeds/fuzz_ops/src/*.trace)
+file(GLOB _seed_src CONFIGURE_DEPENDS ${_corpus}/seed-src/fuzz_ops/*.trace)
 foreach(t ${_seed_src})
   get_filename_component(name ${t} NAME_WE)
   add_test(NAME seeds.${name} COMMAND ${_st} run --quiet ${t})
@@ -58,11 +58,11 @@ if(SLAB_SEEDED_BUGS)
   cli_test(trace 1 "2. cpu0 kfree_rcu o0"
            ${_st} --trace --bug destroy_no_rcu_barrier run ${_corpus}/regress/destroy_no_rcu_barrier.trace)
   add_test(NAME cli.minimize_keeps_signature
-           COMMAND ${CMAKE_COMMAND} -DST=${_st} -DIN=${_corpus}/seeds/fuzz_ops/src/kfree_rcu_destroy.trace
+           COMMAND ${CMAKE_COMMAND} -DST=${_st} -DIN=${_corpus}/seed-src/fuzz_ops/kfree_rcu_destroy.trace
                    -DOUT=${CMAKE_CURRENT_BINARY_DIR}/min_kfree_rcu.trace
                    -P ${CMAKE_CURRENT_SOURCE_DIR}/scripts/minimize_check.cmake)
 endif()
 add_test(NAME cli.encode_decode_round_trip
-         COMMAND ${CMAKE_COMMAND} -DST=${_st} -DIN=${_corpus}/seeds/fuzz_ops/src/hotplug_numa.trace
+         COMMAND ${CMAKE_COMMAND} -DST=${_st} -DIN=${_corpus}/seed-src/fuzz_ops/hotplug_numa.trace
                  -DTMP=${CMAKE_CURRENT_BINARY_DIR}/rt
                  -P ${CMAKE_CURRENT_SOURCE_DIR}/scripts/round_trip.cmake)

@@ -5,18 +5,19 @@
  * expectation, 2 bad usage or a file that does not parse.
  */
 #include <errno.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "bugs.h"
 #include "exec.h"
+#include "minimize.h"
 #include "ops.h"
 #include "slab.h"
 
-#define MAX_FILE (1 << 20)
+#define MAX_FILE (1 << 20)	/* the largest input libFuzzer and AFL++ write */
 
 static bool opt_trace;
-static bool opt_allow_double_free;	/* honour the binary header's double-free bit */
 static const char *prog_name = "slabtorture";
 
 static const char usage_main[] =
@@ -26,7 +27,7 @@ static const char usage_main[] =
 	"allocator and its shadow model.\n"
 	"\n"
 	"commands:\n"
-	"  run FILE...            run text or binary programs (auto-detected)\n"
+	"  run FILE...            run programs: *.trace is text, anything else fuzzer bytes\n"
 	"  decode FILE [-o OUT]   binary program -> text\n"
 	"  encode FILE -o OUT     text program -> binary\n"
 	"  minimize FILE -o OUT   shrink a failing program, keeping its report signature\n"
@@ -41,8 +42,7 @@ static const char usage_main[] =
 	"exit status: 0 clean, 1 a report (or an unmet expectation), 2 bad usage or parse error\n";
 
 static const char usage_run[] =
-	"usage: slabtorture run [--expect] [--repeat N] [--quiet] [--binary|--text]\n"
-	"                       [--allow-double-free] FILE...\n"
+	"usage: slabtorture run [--expect] [--repeat N] [--quiet] [--binary|--text] FILE...\n"
 	"\n"
 	"Runs each program on a fresh machine. Prints one result line per file:\n"
 	"  FILE: clean (N ops)\n"
@@ -51,15 +51,14 @@ static const char usage_run[] =
 	"               the `# bug:` it names is enabled); exit 0 iff every file matches\n"
 	"  --repeat N   run each file N times and require the same outcome every time\n"
 	"  --quiet      do not print reports and op context, only the result lines\n"
-	"  --binary, --text   do not auto-detect the form (a file named *.trace is text)\n"
-	"  --allow-double-free  honour the binary header's double-free bit (set by `encode`\n"
-	"               for programs with deliberate double frees; fuzzers never set it)\n";
+	"  --binary, --text   force the form (otherwise a file named *.trace is text and any\n"
+	"               other file is fuzzer bytes)\n";
 
 static const char usage_decode[] =
-	"usage: slabtorture decode [--allow-double-free] FILE [-o OUT]\n"
+	"usage: slabtorture decode FILE [-o OUT]\n"
 	"\n"
 	"Prints the text form of a binary program (e.g. a fuzzer crash file), decoded as the\n"
-	"fuzz target decodes it. --allow-double-free honours the header's double-free bit.\n";
+	"fuzz target decodes it.\n";
 
 static const char usage_encode[] =
 	"usage: slabtorture encode FILE -o OUT\n"
@@ -108,8 +107,10 @@ static int enable_bug(const char *name)
 	return 2;
 }
 
+/* Read a whole file of at most cap bytes; -1 (message printed) otherwise. */
 static long read_file(const char *path, uint8_t *buf, size_t cap)
 {
+	struct stat sb;
 	FILE *f = fopen(path, "rb");
 	size_t n;
 
@@ -117,8 +118,18 @@ static long read_file(const char *path, uint8_t *buf, size_t cap)
 		fprintf(stderr, "%s: %s: %s\n", prog_name, path, strerror(errno));
 		return -1;
 	}
+	if (fstat(fileno(f), &sb) == 0 && S_ISDIR(sb.st_mode)) {
+		fprintf(stderr, "%s: %s: is a directory\n", prog_name, path);
+		fclose(f);
+		return -1;
+	}
 	n = fread(buf, 1, cap, f);
-	if (!feof(f)) {
+	if (ferror(f)) {
+		fprintf(stderr, "%s: %s: %s\n", prog_name, path, strerror(errno));
+		fclose(f);
+		return -1;
+	}
+	if (n == cap && fgetc(f) != EOF) {
 		fprintf(stderr, "%s: %s: larger than %zu bytes\n", prog_name, path, cap);
 		fclose(f);
 		return -1;
@@ -129,7 +140,18 @@ static long read_file(const char *path, uint8_t *buf, size_t cap)
 
 enum form { FORM_AUTO, FORM_TEXT, FORM_BINARY };
 
-/* Load a program: 0, or 2 (message printed) on a read or parse error. */
+static bool named_trace(const char *path)
+{
+	size_t pl = strlen(path);
+
+	return pl >= 6 && !strcmp(path + pl - 6, ".trace");
+}
+
+/*
+ * Load a program: 0, or 2 (message printed) on a read or parse error. The form comes from
+ * the name and the flags, never from the bytes: *.trace is text, anything else (a crash
+ * file, an AFL++ queue entry) is fuzzer bytes, decoded as the fuzz targets decode them.
+ */
 static int load_program(const char *path, enum form form, struct program *p)
 {
 	static uint8_t buf[MAX_FILE];
@@ -138,21 +160,13 @@ static int load_program(const char *path, enum form form, struct program *p)
 
 	if (n < 0)
 		return 2;
-	if (form == FORM_TEXT || (form == FORM_AUTO && program_is_text(buf, (size_t)n))) {
-		size_t pl = strlen(path);
-		bool named_trace = pl > 6 && !strcmp(path + pl - 6, ".trace");
-
+	if (form == FORM_TEXT || (form == FORM_AUTO && named_trace(path))) {
 		if (!program_parse((const char *)buf, (size_t)n, p, err, sizeof(err)))
 			return 0;
-		/* a fuzzer input can look like text by chance: only *.trace must parse */
-		if (form == FORM_TEXT || named_trace) {
-			fprintf(stderr, "%s:%s\n", path, err);
-			return 2;
-		}
+		fprintf(stderr, "%s:%s\n", path, err);
+		return 2;
 	}
-	/* as the fuzz target decodes, so that crash files replay the same program */
-	struct decode_opts o = { .allow_double_free = opt_allow_double_free };
-	program_decode(buf, (size_t)n, &o, p);
+	program_decode(buf, (size_t)n, p);
 	return 0;
 }
 
@@ -192,6 +206,7 @@ static bool outcome_matches(const char *want, const struct exec_result *r)
 static int cmd_run(int argc, char **argv)
 {
 	static struct program p;
+
 	struct exec_opts o = { .trace = opt_trace, .out = stdout };
 	bool expect = false;
 	enum form form = FORM_AUTO;
@@ -210,8 +225,6 @@ static int cmd_run(int argc, char **argv)
 			expect = true;
 		} else if (!strcmp(a, "--quiet") || !strcmp(a, "-q")) {
 			o.quiet = true;
-		} else if (!strcmp(a, "--allow-double-free")) {
-			opt_allow_double_free = true;
 		} else if (!strcmp(a, "--binary")) {
 			form = FORM_BINARY;
 		} else if (!strcmp(a, "--text")) {
@@ -324,16 +337,14 @@ static int cmd_decode(int argc, char **argv)
 	static struct program p;
 	static uint8_t buf[MAX_FILE];
 	const char *in, *out = NULL;
-	bool allow_df = false;
-	int rc = parse_in_out(argc, argv, usage_decode, &in, &out, &allow_df, "--allow-double-free");
+	int rc = parse_in_out(argc, argv, usage_decode, &in, &out, NULL, NULL);
 
 	if (rc)
 		return rc < 0 ? 0 : rc;
 	long n = read_file(in, buf, sizeof(buf));
 	if (n < 0)
 		return 2;
-	struct decode_opts o = { .allow_double_free = allow_df };
-	program_decode(buf, (size_t)n, &o, &p);
+	program_decode(buf, (size_t)n, &p);
 	FILE *f = open_out(out, "w");
 	if (!f)
 		return 2;
@@ -371,115 +382,11 @@ static int cmd_encode(int argc, char **argv)
 	return 0;
 }
 
-/* ------------------------------------------------------------------ minimiser */
-
-static char min_sig[PROG_SIG_LEN];
-static unsigned long min_runs;
-
-static bool still_fails(const struct program *c)
-{
-	static struct exec_result r;
-	struct exec_opts o = { .quiet = true };
-	char err[160];
-	int bad;
-
-	if (program_validate(c, &bad, err, sizeof(err)))
-		return false;
-	min_runs++;
-	exec_program(c, &o, &r);
-	return r.failed && !strcmp(r.sig, min_sig);
-}
-
-static void remove_range(const struct program *from, int start, int len, struct program *to)
-{
-	*to = *from;
-	memmove(&to->ops[start], &from->ops[start + len],
-		(size_t)(from->nr_ops - start - len) * sizeof(from->ops[0]));
-	to->nr_ops -= len;
-}
-
-static void ddmin(struct program *best)
-{
-	static struct program cand;
-	int n = 2;
-
-	while (best->nr_ops >= 2) {
-		int chunk = (best->nr_ops + n - 1) / n;
-		bool reduced = false;
-
-		for (int start = 0; start < best->nr_ops; start += chunk) {
-			int len = chunk < best->nr_ops - start ? chunk : best->nr_ops - start;
-			remove_range(best, start, len, &cand);
-			if (still_fails(&cand)) {
-				*best = cand;
-				n = n > 2 ? n - 1 : 2;
-				reduced = true;
-				break;
-			}
-		}
-		if (reduced)
-			continue;
-		if (n >= best->nr_ops)
-			break;
-		n = n * 2 < best->nr_ops ? n * 2 : best->nr_ops;
-	}
-	/* one-op removal to a fixpoint: ddmin's granularity can miss pairs */
-	for (bool again = true; again;) {
-		again = false;
-		for (int i = best->nr_ops - 1; i >= 0; i--) {
-			remove_range(best, i, 1, &cand);
-			if (still_fails(&cand)) {
-				*best = cand;
-				again = true;
-			}
-		}
-	}
-}
-
-/* Try simpler machines and simpler op arguments, each kept only if the signature stays. */
-static void simplify(struct program *best)
-{
-	static struct program cand;
-
-#define TRY(mutation) do { cand = *best; mutation; if (still_fails(&cand)) *best = cand; } while (0)
-	for (int i = 0; i < best->nr_ops; i++) {
-		struct op *op = &best->ops[i];
-		if (op->ctx)
-			TRY(cand.ops[i].ctx = CTX_TASK);
-		if (op->cpu)
-			TRY(cand.ops[i].cpu = 0);
-		if (op->gfp)
-			TRY(cand.ops[i].gfp = GFPC_KERNEL);
-		for (unsigned int b = 1; b <= CF_ALL; b <<= 1)
-			if (op->kind == OP_CREATE && (op->flags & b))
-				TRY(cand.ops[i].flags &= ~b);
-		if (op->kind == OP_CREATE && op->align)
-			TRY(cand.ops[i].align = 0);
-		if (op->kind == OP_CREATE && op->capacity)
-			TRY(cand.ops[i].capacity = 0);
-		if (op->kind == OP_ALLOC_NODE)
-			TRY(cand.ops[i].kind = OP_ALLOC; cand.ops[i].node = -1);
-		if (op->kind == OP_CREATE && op->size != 64)
-			TRY(cand.ops[i].size = 64);
-		if ((op->kind == OP_KMALLOC || op->kind == OP_KMALLOC_NOLOCK) && op->size != 64)
-			TRY(cand.ops[i].size = 64);
-		if (op->node >= 0)
-			TRY(cand.ops[i].node = -1);
-	}
-	for (int c = 1; c < best->m.cpus; c++)
-		TRY(cand.m.cpus = (uint8_t)c);
-	for (int n = 1; n < best->m.nodes; n++)
-		TRY(cand.m.nodes = (uint8_t)n; cand.m.memoryless &= (uint8_t)((1u << n) - 1));
-	if (best->m.memoryless)
-		TRY(cand.m.memoryless = 0);
-	if (best->m.qidx)
-		TRY(cand.m.qidx = 0);
-#undef TRY
-}
-
 static int cmd_minimize(int argc, char **argv)
 {
 	static struct program p, best;
+	static char sig[PROG_SIG_LEN];
+	struct minimize_stats ms;
 	const char *in = NULL, *out = NULL, *want_sig = NULL;
 	int nin = 0;
 
@@ -519,29 +426,19 @@ static int cmd_minimize(int argc, char **argv)
 		fprintf(stderr, "%s: %s fails with `%s`, not `%s`\n", prog_name, in, r.sig, want_sig);
 		return 1;
 	}
-	snprintf(min_sig, sizeof(min_sig), "%s", r.sig);
-	best = p;
+	snprintf(sig, sizeof(sig), "%s", r.sig);
+	program_copy(&best, &p);
 	/* ops after the failing one never ran */
-	if (r.fail_op >= 0 && r.fail_op + 1 < best.nr_ops) {
-		static struct program cut;
-		cut = best;
-		cut.nr_ops = (int)r.fail_op + 1;
-		if (still_fails(&cut))
-			best = cut;
-	}
-	ddmin(&best);
-	simplify(&best);
-	ddmin(&best);
-	program_canonicalize(&best);
-	if (!still_fails(&best)) {
-		/* canonical names never change behaviour; this guards the claim */
+	if (r.fail_op >= 0 && r.fail_op + 1 < best.nr_ops)
+		best.nr_ops = (int)r.fail_op + 1;
+	if (program_minimize(&best, sig, &ms)) {
 		fprintf(stderr, "%s: internal: the canonical program lost the signature\n", prog_name);
 		return 1;
 	}
 
 	/* with exactly one bug enabled, say whether the program is clean without it */
 	unsigned long mask = slab_bugs_mask();
-	snprintf(best.expect, sizeof(best.expect), "%s", min_sig);
+	snprintf(best.expect, sizeof(best.expect), "%s", sig);
 	best.bug[0] = best.expect_bug[0] = 0;
 	if (mask && !(mask & (mask - 1))) {
 		int b = __builtin_ctzl(mask);
@@ -549,7 +446,7 @@ static int cmd_minimize(int argc, char **argv)
 		exec_program(&best, &o, &r);
 		slab_bugs_set_mask(mask);
 		snprintf(best.bug, sizeof(best.bug), "%s", slab_bug_name(b));
-		snprintf(best.expect_bug, sizeof(best.expect_bug), "%s", min_sig);
+		snprintf(best.expect_bug, sizeof(best.expect_bug), "%s", sig);
 		snprintf(best.expect, sizeof(best.expect), "%s", r.failed ? r.sig : "clean");
 	}
 
@@ -557,12 +454,12 @@ static int cmd_minimize(int argc, char **argv)
 	if (!f)
 		return 2;
 	fprintf(f, "# minimised from %s: %d ops -> %d ops (%lu runs), signature %s\n", in,
-		p.nr_ops, best.nr_ops, min_runs, min_sig);
+		p.nr_ops, best.nr_ops, ms.runs, sig);
 	program_print(&best, f);
 	if (f != stdout)
 		fclose(f);
 	fprintf(stderr, "%s: %d ops -> %d ops, signature %s\n", prog_name, p.nr_ops, best.nr_ops,
-		min_sig);
+		sig);
 	return 0;
 }
 

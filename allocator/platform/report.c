@@ -31,7 +31,7 @@ static const char *const kind_names[NR_REPORT_KINDS] = {
 static pthread_mutex_t report_lock = PTHREAD_MUTEX_INITIALIZER;
 static enum report_mode report_mode = REPORT_COUNT;	/* atomic */
 static bool report_quiet;				/* atomic */
-static void (*abort_hook)(const struct report *r);	/* atomic */
+static void (*report_hook)(const struct report *r);	/* atomic */
 static struct report kept[MAX_KEPT_REPORTS];
 static int nr_reports;
 static int nr_kind[NR_REPORT_KINDS];
@@ -153,6 +153,7 @@ void report_print(const struct report *r, void *stream)
 void report_end(void)
 {
 	enum report_mode mode = __atomic_load_n(&report_mode, __ATOMIC_RELAXED);
+	void (*hook)(const struct report *);
 	struct report r;
 	char ctx[96];
 
@@ -174,14 +175,11 @@ void report_end(void)
 		print_report(&r, stderr);
 	pthread_mutex_unlock(&report_lock);
 
-	if (mode == REPORT_ABORT) {
-		void (*hook)(const struct report *);
-
-		hook = __atomic_load_n(&abort_hook, __ATOMIC_ACQUIRE);
-		if (hook)
-			hook(&r);
+	hook = __atomic_load_n(&report_hook, __ATOMIC_ACQUIRE);
+	if (hook)
+		hook(&r);
+	if (mode == REPORT_ABORT)
 		abort();
-	}
 	if (r.kind == REPORT_BUG) {
 		/* Execution cannot continue past a BUG: unwind to the driver or die. */
 		if (bug_jmp)
@@ -220,9 +218,9 @@ void report_set_bug_jmp(jmp_buf *jb)
 	bug_jmp = jb;
 }
 
-void report_set_abort_hook(void (*hook)(const struct report *r))
+void report_set_hook(void (*hook)(const struct report *r))
 {
-	__atomic_store_n(&abort_hook, hook, __ATOMIC_RELEASE);
+	__atomic_store_n(&report_hook, hook, __ATOMIC_RELEASE);
 }
 
 int report_count(void)

@@ -71,8 +71,10 @@ void report_set_mode(enum report_mode mode);
 enum report_mode report_get_mode(void);
 void report_set_quiet(bool quiet);	/* count mode: do not print */
 void report_set_bug_jmp(jmp_buf *jb);	/* count mode: where a BUG goes; NULL: abort */
-/* Called before abort() in abort mode (the executor prints its op history). */
-void report_set_abort_hook(void (*hook)(const struct report *r));
+/* Called for every report once it is recorded (and printed unless quiet), in every mode,
+ * before abort mode aborts or a BUG unwinds; the hook may longjmp out itself (the
+ * executor stops a program at its first unexpected report). */
+void report_set_hook(void (*hook)(const struct report *r));
 int report_count(void);
 int report_count_kind(enum report_kind kind);
 const struct report *report_get(int i);	/* first 64 reports are kept */
