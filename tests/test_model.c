@@ -23,11 +23,11 @@ static int rule_seen(const char *rule)
 }
 
 /* A model with cache handle 0 created for real with these arguments. */
-static struct kmem_cache *model_cache(unsigned int size, unsigned int flags, unsigned int capacity)
+static struct kmem_cache *test_cache(unsigned int size, unsigned int flags, unsigned int capacity)
 {
 	struct kmem_cache_args args = { .sheaf_capacity = capacity };
-	struct op op = { .kind = OP_CREATE, .size = (uint16_t)size, .flags = flags,
-			 .capacity = (uint16_t)capacity };
+	struct op op = { .kind = OP_CREATE, .size = (int32_t)size, .flags = (int32_t)flags,
+			 .capacity = (int32_t)capacity };
 	struct kmem_cache *s;
 
 	if (flags & CF_CTOR)
@@ -49,7 +49,7 @@ static void expect_only(const char *rule, int n)
 
 TEST(rule_null)
 {
-	struct kmem_cache *s = model_cache(64, 0, 0);
+	struct kmem_cache *s = test_cache(64, 0, 0);
 
 	model_obj_alloced(0, OK_CACHE, 0, s, NULL, 64, "fault");
 	CHECK_EQ(report_count(), 0);
@@ -59,7 +59,7 @@ TEST(rule_null)
 
 TEST(rule_align_and_cache)
 {
-	struct kmem_cache *s = model_cache(64, 0, 0);
+	struct kmem_cache *s = test_cache(64, 0, 0);
 	void *p = kmem_cache_alloc(s, GFP_KERNEL);
 
 	REQUIRE(p);
@@ -76,7 +76,7 @@ TEST(rule_align_and_cache)
 
 TEST(rule_overlap)
 {
-	struct kmem_cache *s = model_cache(64, 0, 0);
+	struct kmem_cache *s = test_cache(64, 0, 0);
 	void *p = kmem_cache_alloc(s, GFP_KERNEL);
 
 	model_obj_alloced(0, OK_CACHE, 0, s, p, 64, NULL);
@@ -87,7 +87,7 @@ TEST(rule_overlap)
 
 TEST(rule_rcu_reuse)
 {
-	struct kmem_cache *s = model_cache(64, 0, 0);
+	struct kmem_cache *s = test_cache(64, 0, 0);
 	void *p = kmem_cache_alloc(s, GFP_KERNEL);
 
 	model_obj_alloced(0, OK_CACHE, 0, s, p, 64, NULL);
@@ -104,7 +104,7 @@ TEST(rule_rcu_reuse)
 
 TEST(rule_content)
 {
-	struct kmem_cache *s = model_cache(64, 0, 0);
+	struct kmem_cache *s = test_cache(64, 0, 0);
 	uint8_t *p = kmem_cache_alloc(s, GFP_KERNEL);
 
 	model_obj_alloced(0, OK_CACHE, 0, s, p, 64, NULL);
@@ -117,7 +117,7 @@ TEST(rule_content)
 
 TEST(rule_ctor)
 {
-	struct kmem_cache *s = model_cache(64, CF_CTOR, 0);
+	struct kmem_cache *s = test_cache(64, CF_CTOR, 0);
 	uint64_t *p = kmem_cache_alloc(s, GFP_KERNEL);
 
 	REQUIRE(p && *p == MODEL_CTOR_MAGIC);
@@ -130,7 +130,7 @@ TEST(rule_ctor)
 
 TEST(rule_barrier)
 {
-	struct kmem_cache *s = model_cache(64, 0, 4);
+	struct kmem_cache *s = test_cache(64, 0, 4);
 	void *p = kmem_cache_alloc(s, GFP_KERNEL);
 
 	model_obj_alloced(0, OK_CACHE, 0, s, p, 64, NULL);
@@ -146,7 +146,7 @@ TEST(rule_barrier)
 
 TEST(rule_counts_and_shrink)
 {
-	struct kmem_cache *s = model_cache(64, 0, 0);
+	struct kmem_cache *s = test_cache(64, 0, 0);
 	void *p = kmem_cache_alloc(s, GFP_KERNEL);	/* behind the model's back */
 
 	model_check_cache(s);
@@ -164,15 +164,15 @@ TEST(rule_pages)
 
 	REQUIRE(pg);
 	model_reset();
-	model_check_pages("PAGES");
+	model_check_pages(RULE_PAGES);
 	__free_pages(pg, 0);
-	model_check_pages("PAGES");
+	model_check_pages(RULE_PAGES);
 	expect_only("PAGES", 1);
 }
 
 TEST(rule_sheaf_and_size)
 {
-	struct kmem_cache *s = model_cache(64, 0, 8);
+	struct kmem_cache *s = test_cache(64, 0, 8);
 	struct slab_sheaf *sh = kmem_cache_prefill_sheaf(s, GFP_KERNEL, 4);
 	struct op op = { .kind = OP_CREATE, .size = 4000 };
 

@@ -9,6 +9,10 @@
 #include "harness.h"
 #include "ops.h"
 
+/* The binary header's length (prog_binary.c: two bytes, misuse in bit 7 of byte 1). */
+#define HDR_LEN		2
+#define HDR_MISUSE	0x80
+
 static uint64_t rng = 0x2545f4914f6cdd1dULL;
 
 static uint64_t next_rand(void)
@@ -32,7 +36,6 @@ static void random_bytes(size_t *len)
 
 TEST(binary_round_trip)
 {
-	struct decode_opts o = { .allow_double_free = true };
 	int nonempty = 0;
 
 	for (int iter = 0; iter < 3000; iter++) {
@@ -41,12 +44,12 @@ TEST(binary_round_trip)
 		char err[160];
 
 		random_bytes(&len);
-		program_decode(bytes, len, &o, &p1);
+		program_decode(bytes, len, &p1);
 		REQUIRE(program_validate(&p1, &bad, err, sizeof(err)) == 0);
 		nonempty += p1.nr_ops > 0;
 		long n = program_encode(&p1, enc, sizeof(enc));
-		REQUIRE(n >= PROG_HEADER_LEN);
-		program_decode(enc, (size_t)n, &o, &p2);
+		REQUIRE(n >= HDR_LEN);
+		program_decode(enc, (size_t)n, &p2);
 		if (!program_equal(&p1, &p2)) {
 			fprintf(stderr, "  iteration %d: decode(encode(p)) != p\n", iter);
 			test_failures++;
@@ -58,14 +61,12 @@ TEST(binary_round_trip)
 
 TEST(text_round_trip)
 {
-	struct decode_opts o = { .allow_double_free = true };
-
 	for (int iter = 0; iter < 2000; iter++) {
 		size_t len;
 		char err[200];
 
 		random_bytes(&len);
-		program_decode(bytes, len, &o, &p1);
+		program_decode(bytes, len, &p1);
 		FILE *f = fmemopen(text, sizeof(text), "w");
 		REQUIRE(f);
 		program_print(&p1, f);
@@ -84,19 +85,38 @@ TEST(text_round_trip)
 	}
 }
 
-TEST(fuzzer_never_decodes_double_free)
+/* The header's misuse bit is the only way into misuse: with it clear no decoded program
+ * frees or touches a freed object; with it set many do, and the encoder sets it exactly
+ * for programs that need it. */
+TEST(misuse_bit_decodes_only_into_misuse_programs)
 {
-	struct decode_opts o = { .allow_double_free = false };
+	int with_misuse = 0;
 
-	for (int iter = 0; iter < 2000; iter++) {
+	for (int iter = 0; iter < 3000; iter++) {
 		size_t len;
+		bool bit;
 
 		random_bytes(&len);
-		if (len >= 2)
-			bytes[1] |= 0x80;
-		program_decode(bytes, len, &o, &p1);
-		CHECK(!p1.m.double_free);
+		if (len < HDR_LEN)
+			continue;
+		bit = iter & 1;
+		if (bit)
+			bytes[1] |= HDR_MISUSE;
+		else
+			bytes[1] &= (uint8_t)~HDR_MISUSE;
+		program_decode(bytes, len, &p1);
+		CHECK_EQ(p1.m.misuse, bit);
+		if (!bit && program_has_misuse(&p1)) {
+			fprintf(stderr, "  iteration %d: misuse decoded with the bit clear\n", iter);
+			test_failures++;
+			return;
+		}
+		with_misuse += bit && program_has_misuse(&p1);
+		long n = program_encode(&p1, enc, sizeof(enc));
+		REQUIRE(n >= HDR_LEN);
+		CHECK_EQ(!!(enc[1] & HDR_MISUSE), program_has_misuse(&p1));
 	}
+	CHECK(with_misuse > 300);
 }
 
 TEST(canonical_names)
@@ -114,7 +134,7 @@ TEST(canonical_names)
 	REQUIRE(program_parse(src, sizeof(src) - 1, &p1, err, sizeof(err)) == 0);
 	n = program_encode(&p1, enc, sizeof(enc));
 	REQUIRE(n > 0);
-	program_decode(enc, (size_t)n, NULL, &p2);
+	program_decode(enc, (size_t)n, &p2);
 	CHECK_EQ(p2.nr_ops, 5);
 	CHECK_EQ(p2.ops[0].dst, 0);		/* c5 -> c0 */
 	CHECK_EQ(p2.ops[1].dst, 0);		/* o40 -> o0 */
@@ -138,11 +158,11 @@ TEST(nolock_ops_carry_their_context)
 	REQUIRE(program_parse(src, sizeof(src) - 1, &p1, err, sizeof(err)) == 0);
 	n = program_encode(&p1, enc, sizeof(enc));
 	/* header, kmalloc_nolock (op, size x2, node, ctx), kfree_nolock (op, object, ctx) */
-	REQUIRE(n == PROG_HEADER_LEN + 5 + 3);
+	REQUIRE(n == HDR_LEN + 5 + 3);
 	CHECK_EQ(enc[n - 1], CTX_NMI);
 	for (int ctx = CTX_TASK; ctx <= CTX_NMI; ctx++) {
 		enc[n - 1] = (uint8_t)ctx;
-		program_decode(enc, (size_t)n, NULL, &p2);
+		program_decode(enc, (size_t)n, &p2);
 		REQUIRE(p2.nr_ops == 2);
 		CHECK_EQ(p2.ops[1].kind, OP_KFREE_NOLOCK);
 		CHECK_EQ(p2.ops[1].ctx, ctx);
@@ -150,12 +170,12 @@ TEST(nolock_ops_carry_their_context)
 
 	/* an irq prefix wins over the op's own byte */
 	uint8_t pre[16];
-	memcpy(pre, enc, PROG_HEADER_LEN + 5);
-	pre[PROG_HEADER_LEN + 5] = OP_IRQ;
-	pre[PROG_HEADER_LEN + 6] = 1;		/* NMI */
-	memcpy(pre + PROG_HEADER_LEN + 7, enc + PROG_HEADER_LEN + 5, 3);
-	pre[PROG_HEADER_LEN + 9] = CTX_TASK;
-	program_decode(pre, PROG_HEADER_LEN + 10, NULL, &p2);
+	memcpy(pre, enc, HDR_LEN + 5);
+	pre[HDR_LEN + 5] = (uint8_t)op_table[OP_IRQ].opcode;
+	pre[HDR_LEN + 6] = 1;		/* NMI */
+	memcpy(pre + HDR_LEN + 7, enc + HDR_LEN + 5, 3);
+	pre[HDR_LEN + 9] = CTX_TASK;
+	program_decode(pre, HDR_LEN + 10, &p2);
 	REQUIRE(p2.nr_ops == 2);
 	CHECK_EQ(p2.ops[1].ctx, CTX_NMI);
 }
@@ -183,13 +203,13 @@ TEST(parse_errors_name_line_and_column)
 	expect_error("cpu0 create size=64 flags=typesafe|ctor -> c0\n", "1:27: unknown flag");
 	expect_error("cpu0 kmalloc size=64\n", "1:21: kmalloc needs a result");
 	expect_error("cpu0 nmi kmalloc size=64 -> o0\n", "1:10: kmalloc is not allowed in nmi");
-	expect_error("machine cpus=2\ncpu1 cpu_down cpu1\n", "2:6: a CPU cannot take itself down");
+	expect_error("machine cpus=2\ncpu1 cpu_down cpu1\n", "2:6: cpu1 is not another online CPU");
 	expect_error("cpu0 create size=64 -> c0\ncpu0 alloc c0 -> o0\ncpu0 alloc c0 -> o0\n",
 		     "3:6: o0 is still bound");
 	expect_error("machine nodes=2 memoryless=0,1\n", "1:1: at least one node");
 	expect_error("cpu0 gp\nmachine cpus=2\n", "2:1: the machine line");
 	expect_error("cpu0 create size=16 -> c0\ncpu0 alloc c0 -> o0\ncpu0 kfree_rcu o0\n",
-		     "3:6: o0 is too small for an rcu_head");
+		     "3:6: o0 is not a live object with room for an rcu_head");
 }
 
 TEST(random_text_never_crashes)
