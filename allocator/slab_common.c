@@ -4,7 +4,7 @@
  */
 #include <stdio.h>
 #include <string.h>
-#include "slab.h"
+#include "slab_internal.h"
 
 struct list_head slab_caches = LIST_HEAD_INIT(slab_caches);
 struct kmem_cache *kmalloc_caches[KMALLOC_SHIFT_HIGH + 2];
