@@ -9,6 +9,7 @@
 struct list_head slab_caches = LIST_HEAD_INIT(slab_caches);
 struct kmem_cache *kmalloc_caches[KMALLOC_SHIFT_HIGH + 2];
 struct defer_free defer_free_objects[MAX_CPUS];
+DEFINE_MUTEX(slab_mutex);
 
 /* Set by kmem_cache_init(): the hotplug callbacks and kmalloc caches exist. */
 static bool slab_initialized;
@@ -422,6 +423,8 @@ void kfree_nolock(const void *p)
  */
 void kmem_cache_init(void)
 {
+	/* the platform's lockdep_reset() forgot its class; a BUG may have left it held */
+	__lock_init(&slab_mutex.c, "slab_mutex");
 	cpuhp_setup_state(CPUHP_SLUB_DEAD, "slub:dead", slub_cpu_setup, slub_cpu_dead);
 	slab_initialized = true;
 }

@@ -8,6 +8,7 @@
 #include <setjmp.h>
 #include <stdint.h>
 #include "harness.h"
+#include "slab_internal.h"	/* slab_mutex, for the lock-order test */
 
 static int last_report_kind(void)
 {
