@@ -146,20 +146,36 @@ TEST(fault_injection_next_and_pattern)
 	__free_pages(p, 0);
 	CHECK_EQ(fault_injected(FAULT_PAGE_ALLOC), 2);
 
+	/* A registered site: ids are stable, registering again gives the same one. */
+	int site = fault_site_register("test_site");
+	REQUIRE(site >= NR_PLATFORM_FAULT_SITES);
+	CHECK_EQ(fault_site_register("test_site"), site);
+	CHECK_EQ(fault_site_lookup("test_site"), site);
+	CHECK(!strcmp(fault_site_name(site), "test_site"));
+	CHECK(!strcmp(fault_site_name(FAULT_PAGE_ALLOC), "page_alloc"));
+	CHECK_EQ(fault_site_register(""), -1);
+	CHECK(fault_site_name(-1) == NULL);
+	CHECK(!should_fail(-1));	/* invalid sites never fail */
+	fault_fail_next(-1, 5);
+	/* the allocator's own site is registered by kmem_cache_init() */
+	CHECK(FAULT_SHEAF_ALLOC >= NR_PLATFORM_FAULT_SITES);
+	CHECK_EQ(fault_site_lookup("sheaf_alloc"), FAULT_SHEAF_ALLOC);
+
 	/* Pattern 0b1101 over 4 calls: fail, pass, fail, fail; then pass. */
-	fault_fail_pattern(FAULT_SHEAF_ALLOC, 0xd, 4);
-	CHECK(should_fail(FAULT_SHEAF_ALLOC));
-	CHECK(!should_fail(FAULT_SHEAF_ALLOC));
-	CHECK(should_fail(FAULT_SHEAF_ALLOC));
-	CHECK(should_fail(FAULT_SHEAF_ALLOC));
-	CHECK(!should_fail(FAULT_SHEAF_ALLOC));
-	CHECK_EQ(fault_injected(FAULT_SHEAF_ALLOC), 3);
+	fault_fail_pattern(site, 0xd, 4);
+	CHECK(should_fail(site));
+	CHECK(!should_fail(site));
+	CHECK(should_fail(site));
+	CHECK(should_fail(site));
+	CHECK(!should_fail(site));
+	CHECK_EQ(fault_injected(site), 3);
 	CHECK_EQ(fault_injected(FAULT_PAGE_ALLOC), 2);	/* sites are independent */
 
-	fault_fail_next(FAULT_SHEAF_ALLOC, 1);
+	fault_fail_next(site, 1);
 	fault_reset();
-	CHECK(!should_fail(FAULT_SHEAF_ALLOC));
-	CHECK_EQ(fault_injected(FAULT_SHEAF_ALLOC), 0);
+	CHECK(!should_fail(site));
+	CHECK_EQ(fault_injected(site), 0);
+	CHECK_EQ(fault_site_lookup("test_site"), site);	/* registrations survive */
 }
 
 static void alloc_sequence(uintptr_t *addrs, int n)
