@@ -13,7 +13,7 @@
 #include "slab_introspect.h"
 
 #define CONTEXT_OPS 20
-#define MAX_TRACKED_REPORTS 64	/* report_get() keeps the first 64 */
+#define MAX_TRACKED_REPORTS 64	/* consumed[] covers a program's first 64 reports */
 
 static struct {
 	const struct program *p;
@@ -64,6 +64,12 @@ void exec_print_context(const struct program *p, long op_index, FILE *out)
 		op_format(&p->ops[i], buf, sizeof(buf));
 		fprintf(out, "  [%3ld] %s%s\n", i, buf, i == op_index ? "   <== here" : "");
 	}
+}
+
+/* The reports' context: the running op (-1: setup, nr_ops: the end checks). */
+static long exec_context(void)
+{
+	return ex.op;
 }
 
 static void abort_hook(const struct report *r)
@@ -546,7 +552,6 @@ static void exec_op(long i)
 	ex.op_first_report = report_count();
 	ex.window_start = -1;
 	task_switch(t);
-	t->op_index = i;
 	model_begin_op(i, op_name(op->kind));
 	if (ex.o->trace) {
 		char buf[256];
@@ -581,7 +586,6 @@ static void exec_end(void)
 	ex.window_start = -1;
 	t = task_on(first_online_cpu());
 	task_switch(t);
-	t->op_index = ex.op;
 	model_begin_op(ex.op, "end");
 	trace("[end] return lent sheaves, free every object, barrier, destroy every cache\n");
 
@@ -655,6 +659,7 @@ static void machine_setup(const struct program *p, const struct exec_opts *o)
 	report_set_mode(cfg.report_mode);
 	report_set_quiet(o->quiet);
 	report_set_abort_hook(abort_hook);
+	report_set_context_hook(exec_context, "op");
 	report_set_bug_jmp(o->abort_mode ? NULL : &ex.bug_jmp);
 	kmem_cache_init();
 	ex.initialized = true;

@@ -38,6 +38,27 @@ void model_begin_op(long index, const char *opname)
 
 static char fail_msg[REPORT_MSG_LEN];
 
+/* The report kind of a rule, "MODEL_<rule>", registered with the platform on first use
+ * (registering is idempotent, so no table is kept here). */
+int model_report_kind(const char *rule)
+{
+	char name[REPORT_KIND_LEN];
+
+	snprintf(name, sizeof(name), "MODEL_%s", rule);
+	return report_kind_register(name);
+}
+
+int model_report_count(void)
+{
+	int n = 0;
+
+	for (int k = NR_PLATFORM_REPORT_KINDS; k < report_nr_kinds(); k++) {
+		if (!strncmp(report_kind_name(k), "MODEL_", 6))
+			n += report_count_kind(k);
+	}
+	return n;
+}
+
 void model_fail_begin(const char *rule, const char *fmt, ...)
 {
 	va_list ap;
@@ -45,7 +66,7 @@ void model_fail_begin(const char *rule, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(fail_msg, sizeof(fail_msg), fmt, ap);
 	va_end(ap);
-	report_begin_model(rule, model.opname, "%s", fail_msg);
+	report_begin(model_report_kind(rule), model.opname, "%s", fail_msg);
 	report_detail("  op: %ld", model.op_index);
 }
 
@@ -61,7 +82,7 @@ void model_fail(const char *rule, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(fail_msg, sizeof(fail_msg), fmt, ap);
 	va_end(ap);
-	report_begin_model(rule, model.opname, "%s", fail_msg);
+	report_begin(model_report_kind(rule), model.opname, "%s", fail_msg);
 	report_detail("  op: %ld", model.op_index);
 	report_end();
 }

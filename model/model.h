@@ -91,6 +91,10 @@ void model_begin_op(long index, const char *opname);
 void model_fail(const char *rule, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void model_fail_begin(const char *rule, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void model_fail_end(void);
+/* Report kinds: a divergence of rule R is the registered kind "MODEL_R" (signature
+ * "MODEL_R in <op>"); -1 only if the platform's kind table is full. */
+int model_report_kind(const char *rule);
+int model_report_count(void);	/* reports of every MODEL_ kind so far */
 
 /* Results. `null_rule` names why NULL is allowed for this call (NULL: it is not). */
 void model_cache_created(int h, struct kmem_cache *s, const struct op *op, const char *null_rule);
