@@ -4,11 +4,13 @@
  */
 #include <stdio.h>
 #include <string.h>
-#include "slab.h"
+#include "slab_internal.h"
 
 struct list_head slab_caches = LIST_HEAD_INIT(slab_caches);
 struct kmem_cache *kmalloc_caches[KMALLOC_SHIFT_HIGH + 2];
 struct defer_free defer_free_objects[MAX_CPUS];
+DEFINE_MUTEX(slab_mutex);
+int slab_fault_sheaf_alloc = -1;
 
 /* Set by kmem_cache_init(): the hotplug callbacks and kmalloc caches exist. */
 static bool slab_initialized;
@@ -422,6 +424,10 @@ void kfree_nolock(const void *p)
  */
 void kmem_cache_init(void)
 {
+	/* the platform's lockdep_reset() forgot its class; a BUG may have left it held */
+	__lock_init(&slab_mutex.c, "slab_mutex");
+	if (slab_fault_sheaf_alloc < 0)
+		slab_fault_sheaf_alloc = fault_site_register("sheaf_alloc");
 	cpuhp_setup_state(CPUHP_SLUB_DEAD, "slub:dead", slub_cpu_setup, slub_cpu_dead);
 	slab_initialized = true;
 }

@@ -20,7 +20,7 @@
  */
 #include <stdio.h>
 #include <string.h>
-#include "slab.h"
+#include "slab_internal.h"
 
 #ifdef __SANITIZE_ADDRESS__
 #define SLAB_ASAN 1

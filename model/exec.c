@@ -76,6 +76,12 @@ void exec_print_context(const struct program *p, long op_index, FILE *out)
 
 /* ------------------------------------------------------------------ reports */
 
+/* The op a report happened in, whichever task made it. */
+static long exec_context(void)
+{
+	return ex.op;
+}
+
 static void exec_report(const struct report *r)
 {
 	if (ex.window && r->kind == ex.expect_kind) {
@@ -217,7 +223,6 @@ static void exec_op(long i)
 
 	ex.op = i;
 	task_switch(t);
-	t->op_index = i;
 	model_begin_op(i, op_name(op->kind));
 	if (ex.o->trace) {
 		char buf[512];
@@ -256,7 +261,6 @@ static void exec_end(void)
 	}
 	t = task_on(first_online_cpu());
 	task_switch(t);
-	t->op_index = ex.op;
 	exec_trace("[end] return lent sheaves, free every object, barrier, destroy every cache\n");
 
 	for (unsigned int i = 0; i < model.nr_sheaf; i++) {
@@ -330,6 +334,7 @@ static void machine_setup(const struct program *p, const struct exec_opts *o)
 	report_set_mode(REPORT_COUNT);
 	report_set_quiet(true);
 	report_set_hook(exec_report);
+	report_set_context_hook(exec_context, "op");
 	kmem_cache_init();
 	ex.initialized = true;
 	for (unsigned int c = 0; c < p->m.cpus; c++)

@@ -82,6 +82,33 @@ void model_begin_op(long index, const char *opname)
 
 static char fail_msg[REPORT_MSG_LEN];
 
+/* The report kind of each rule, "MODEL_<rule>", registered with the platform once. */
+int model_report_kind(enum model_rule rule)
+{
+	static int kinds[NR_MODEL_RULES];
+	static bool ready;
+
+	if (!__atomic_load_n(&ready, __ATOMIC_ACQUIRE)) {
+		char name[REPORT_KIND_LEN];
+
+		for (int r = 0; r < NR_MODEL_RULES; r++) {
+			snprintf(name, sizeof(name), "MODEL_%s", model_rules[r].name);
+			kinds[r] = report_kind_register(name);
+		}
+		__atomic_store_n(&ready, true, __ATOMIC_RELEASE);
+	}
+	return kinds[rule];
+}
+
+int model_report_count(void)
+{
+	int n = 0;
+
+	for (int r = 0; r < NR_MODEL_RULES; r++)
+		n += report_count_kind(model_report_kind((enum model_rule)r));
+	return n;
+}
+
 void model_fail_begin(enum model_rule rule, const char *fmt, ...)
 {
 	va_list ap;
@@ -89,8 +116,7 @@ void model_fail_begin(enum model_rule rule, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(fail_msg, sizeof(fail_msg), fmt, ap);
 	va_end(ap);
-	report_begin_model(model_rules[rule].name, model.opname, "%s", fail_msg);
-	report_detail("  op: %ld", model.op_index);
+	report_begin(model_report_kind(rule), model.opname, "%s", fail_msg);
 }
 
 void model_fail_end(void)
@@ -105,8 +131,7 @@ void model_fail(enum model_rule rule, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(fail_msg, sizeof(fail_msg), fmt, ap);
 	va_end(ap);
-	report_begin_model(model_rules[rule].name, model.opname, "%s", fail_msg);
-	report_detail("  op: %ld", model.op_index);
+	report_begin(model_report_kind(rule), model.opname, "%s", fail_msg);
 	report_end();
 }
 

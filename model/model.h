@@ -113,6 +113,10 @@ struct model_obj *model_obj(unsigned int h);
 struct model_cache *model_cache(unsigned int h);
 struct model_sheaf *model_sheaf(unsigned int h);
 void model_fail_end(void);
+/* Report kinds: a divergence of rule R is the registered kind "MODEL_R" (signature
+ * "MODEL_R in <op>"); -1 only if the platform's kind table is full. */
+int model_report_kind(enum model_rule rule);
+int model_report_count(void);	/* reports of every MODEL_ kind so far */
 
 /* Results. `null_rule` names why NULL is allowed for this call (NULL: it is not). */
 void model_cache_created(int h, struct kmem_cache *s, const struct op *op, const char *null_rule);

@@ -10,7 +10,8 @@
 #
 # Crashes are deduplicated by report signature into OUT_DIR/crashes/<signature>/ with the
 # input (crash.bin), its text (crash.trace) and a minimised program (crash.min.trace).
-# Exit status: 0 no crash, 1 crashes found (or the engine failed), 2 bad settings.
+# Exit status (scripts/lib.sh): 0 no crash in this run, 1 this run found crashes, 2 bad
+# settings, 3 could not run (dependencies, the build or the engine failed without a crash).
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
@@ -18,11 +19,12 @@ FUZZ_TIME=${FUZZ_TIME:-10m}
 JOBS=${JOBS:-$(nproc)}
 ENGINE=${ENGINE:-libfuzzer}
 OUT_DIR=${OUT_DIR:-$root/fuzz-out}
-secs=$(to_seconds "$FUZZ_TIME") || { echo "fuzz: FUZZ_TIME=$FUZZ_TIME: use 30s, 10m, 8h or seconds" >&2; exit 2; }
-case "$JOBS" in ''|*[!0-9]*|0) echo "fuzz: JOBS=$JOBS: a positive number" >&2; exit 2 ;; esac
+secs=$(to_seconds "$FUZZ_TIME") || { echo "fuzz: FUZZ_TIME=$FUZZ_TIME: use 30s, 10m, 8h or seconds" >&2; exit $EXIT_USAGE; }
+[ "$secs" -gt 0 ] || { echo "fuzz: FUZZ_TIME=$FUZZ_TIME: must be more than 0 seconds" >&2; exit $EXIT_USAGE; }
+case "$JOBS" in ''|*[!0-9]*|0) echo "fuzz: JOBS=$JOBS: a positive number" >&2; exit $EXIT_USAGE ;; esac
 
 scripts_dir=$(dirname "$0")
-"$scripts_dir/deps.sh" --check 2>/dev/null || "$scripts_dir/deps.sh"
+"$scripts_dir/deps.sh" --check 2>/dev/null || "$scripts_dir/deps.sh" || die_error fuzz "installing the dependencies failed"
 
 preset=fuzz
 [ -n "${SLAB_BUGS:-}" ] && preset=fuzz-seeded
@@ -32,26 +34,34 @@ seeds=$root/corpus/seeds/fuzz_ops
 case "$ENGINE" in
 libfuzzer)
   echo "fuzz: building preset $preset"
-  bdir=$(build_preset "$preset" fuzz_ops slabtorture)
+  bdir=$(build_preset "$preset" fuzz_ops slabtorture) || die_error fuzz "building preset $preset failed"
   ;;
 afl)
-  command -v afl-clang-fast >/dev/null || { echo "fuzz: ENGINE=afl needs afl-clang-fast (make deps)" >&2; exit 2; }
+  command -v afl-clang-fast >/dev/null || { echo "fuzz: ENGINE=afl needs afl-clang-fast (make deps)" >&2; exit $EXIT_USAGE; }
   echo "fuzz: building fuzz_ops with afl-clang-fast"
   bdir=${BUILD_DIR:-$root/build/afl${SLAB_BUGS:+-seeded}}
   if [ ! -f "$bdir/build.ninja" ]; then
     cmake -S "$root" -B "$bdir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
       -DCMAKE_C_COMPILER=afl-clang-fast -DSLAB_AFL=ON -DSLAB_SANITIZE="address;undefined" \
-      -DSLAB_SEEDED_BUGS=$([ -n "${SLAB_BUGS:-}" ] && echo ON || echo OFF) >/dev/null
+      -DSLAB_SEEDED_BUGS=$([ -n "${SLAB_BUGS:-}" ] && echo ON || echo OFF) >/dev/null ||
+      die_error fuzz "configuring the AFL++ build in $bdir failed"
   fi
-  cmake --build "$bdir" --target fuzz_ops slabtorture >/dev/null
+  cmake --build "$bdir" --target fuzz_ops slabtorture >/dev/null ||
+    die_error fuzz "building fuzz_ops with afl-clang-fast failed"
   ;;
 *)
-  echo "fuzz: ENGINE=$ENGINE: libfuzzer or afl" >&2; exit 2 ;;
+  echo "fuzz: ENGINE=$ENGINE: libfuzzer or afl" >&2; exit $EXIT_USAGE ;;
 esac
 target=$bdir/bin/fuzz_ops
 tool=$bdir/bin/slabtorture
 log=$OUT_DIR/logs/fuzz_ops.log
 export SLAB_BUGS=${SLAB_BUGS:-}
+# An unknown bug name is a bad setting, not something the fuzzer found.
+if [ -n "$SLAB_BUGS" ] && ! err=$("$tool" bugs 2>&1 >/dev/null); then
+  echo "$err" >&2
+  echo "fuzz: SLAB_BUGS=$SLAB_BUGS is not a setting this build accepts (see: $tool bugs)" >&2
+  exit $EXIT_USAGE
+fi
 # afl-fuzz refuses to start unless ASan leaves symbolising to the triage step.
 symbolize=1; [ "$ENGINE" = afl ] && symbolize=0
 export ASAN_OPTIONS=${ASAN_OPTIONS:-abort_on_error=1:detect_leaks=0:symbolize=$symbolize}
@@ -94,6 +104,10 @@ pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; }
 trap cleanup INT TERM
 
+# Crash files of earlier runs into the same OUT_DIR are triaged again but do not count
+# as found by this run.
+old_crashes=$(ls "$OUT_DIR"/artifacts/crash-* "$OUT_DIR"/afl/*/crashes/id:* 2>/dev/null || true)
+
 if [ "$ENGINE" = libfuzzer ]; then
   "$target" -fork="$JOBS" -ignore_crashes=1 -ignore_ooms=1 -ignore_timeouts=1 \
     -max_total_time="$secs" -dict="$root/fuzz/fuzz_ops.dict" -max_len=2048 \
@@ -128,8 +142,9 @@ echo
 if [ "$engine_rc" -ne 0 ] && [ -z "$crash_files" ]; then
   echo "fuzz: $ENGINE stopped after $(( $(date +%s) - start ))s with exit code $engine_rc; the end of $engine_log:" >&2
   tail -n 15 "$engine_log" >&2
-  exit 1
+  exit $EXIT_ERROR
 fi
+new_crashes=$(comm -13 <(sort <<<"$old_crashes") <(sort <<<"$crash_files") | grep -c . || true)
 
 # Triage: one directory per signature.
 declare -A seen=()
@@ -163,5 +178,7 @@ for d in "$OUT_DIR"/crashes/*/; do
   echo "      minimised: ${d}crash.min.trace"
 done
 [ $found -eq 0 ] && echo "  no crashes"
+echo "  this run: $new_crashes new crash input(s)"
 # Like make stress: a run that found something exits 1, so scripts and CI notice.
-exit $found
+[ "$new_crashes" -gt 0 ] && exit $EXIT_FOUND
+exit $EXIT_CLEAN

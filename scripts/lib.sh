@@ -1,5 +1,33 @@
-# Shared helpers for scripts/fuzz.sh, repro.sh, minimize.sh (sourced, not run).
+# Shared helpers for scripts/fuzz.sh, repro.sh, minimize.sh, stress.sh (sourced, not run).
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+
+# Exit statuses of repro.sh, minimize.sh, fuzz.sh and stress.sh, one meaning each:
+#   0  clean: nothing found, or the input does not reproduce
+#   1  found: a report, a sanitizer error or a crash was found or reproduced
+#   2  bad usage or settings (arguments, FUZZ_TIME=, JOBS=, ENGINE=, an unknown bug name)
+#   3  could not run: dependencies, the build, the fuzzing engine or a tool failed
+# make turns any failing recipe into its own status 2: call the script where it matters.
+EXIT_CLEAN=0
+EXIT_FOUND=1
+EXIT_USAGE=2
+EXIT_ERROR=3
+
+# The status of one run of slabtorture or slab-stress, mapped to the scripts' statuses:
+# 0 clean and 2 (usage, settings, a trace that does not parse) keep their meaning; 1 (a
+# report) and anything else (a sanitizer's exitcode, 128+signal from an abort) is a find.
+run_status() {
+  case "$1" in
+    0) echo $EXIT_CLEAN ;;
+    2) echo $EXIT_USAGE ;;
+    *) echo $EXIT_FOUND ;;
+  esac
+}
+
+# `die_error PROG MESSAGE`: a step the script needs failed (not a finding): exit 3.
+die_error() {
+  echo "$1: $2" >&2
+  exit $EXIT_ERROR
+}
 
 # Configure and build `targets` of a preset into BUILD_DIR (default build/<preset>).
 build_preset() {

@@ -242,6 +242,14 @@ static void rcu_ctor(void *obj)
 	__atomic_store_n(&w[0], RCU_MAGIC, __ATOMIC_RELAXED);
 }
 
+/* The reports' context on a worker thread: the seq of its last recorded op (-1: none). */
+static __thread long stress_op_seq = -1;
+
+static long stress_context(void)
+{
+	return stress_op_seq;
+}
+
 static void record(struct worker *w, enum op_kind op, int cid, unsigned int arg, void *p)
 {
 	struct ring_ent *e = &w->ring[w->seq % RING_LEN];
@@ -253,7 +261,7 @@ static void record(struct worker *w, enum op_kind op, int cid, unsigned int arg,
 	e->p = p;
 	e->seq = w->seq++;
 	w->op_count[op]++;
-	w->task.op_index = (long)e->seq;
+	stress_op_seq = (long)e->seq;
 }
 
 /* The object we own must be ALLOCATED in KASAN's shadow before we give it back. */
@@ -988,6 +996,7 @@ int main(int argc, char **argv)
 	fprintf(stderr, "slab-stress: seed %lu\nslab-stress: rerun: %s\n", opt.seed, cmdline);
 
 	platform_init(&cfg);
+	report_set_context_hook(stress_context, "op");
 	task_init(&main_task, "main", 0);
 	task_switch(&main_task);
 	rcu_thread_online();

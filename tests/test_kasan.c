@@ -204,16 +204,24 @@ TEST(remove_cache_only_that_cache)
 	fake_destroy(&b);
 }
 
+static long track_op = -1;
+
+static long get_track_op(void)
+{
+	return track_op;
+}
+
 TEST(double_free_reported_with_tracks)
 {
 	struct fake_cache fc;
 
 	fake_init(&fc, "dbl", 32, 4, false);
-	current->op_index = 7;
+	report_set_context_hook(get_track_op, "op");	/* as the executor does */
+	track_op = 7;
 	fake_alloc(&fc, 1);
-	current->op_index = 8;
+	track_op = 8;
 	CHECK(fake_free(&fc, 1));
-	current->op_index = 9;
+	track_op = 9;
 	report_set_quiet(true);
 	CHECK(!kasan_check_free(&fc.kc, obj(&fc, 1), "kmem_cache_free"));
 	report_set_quiet(false);
@@ -229,7 +237,9 @@ TEST(double_free_reported_with_tracks)
 	CHECK(strstr(r->details, "op 7") != NULL);
 	CHECK(strstr(r->details, "freed by: cpu 0") != NULL);
 	CHECK(strstr(r->details, "op 8") != NULL);
-	current->op_index = -1;
+	CHECK(strstr(r->details, "op: 9") != NULL);	/* the report's own context */
+	report_set_context_hook(NULL, NULL);
+	track_op = -1;
 	fake_destroy(&fc);
 }
 

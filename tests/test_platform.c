@@ -8,6 +8,7 @@
 #include <setjmp.h>
 #include <stdint.h>
 #include "harness.h"
+#include "slab_internal.h"	/* slab_mutex, for the lock-order test */
 
 static int last_report_kind(void)
 {
@@ -145,20 +146,36 @@ TEST(fault_injection_next_and_pattern)
 	__free_pages(p, 0);
 	CHECK_EQ(fault_injected(FAULT_PAGE_ALLOC), 2);
 
+	/* A registered site: ids are stable, registering again gives the same one. */
+	int site = fault_site_register("test_site");
+	REQUIRE(site >= NR_PLATFORM_FAULT_SITES);
+	CHECK_EQ(fault_site_register("test_site"), site);
+	CHECK_EQ(fault_site_lookup("test_site"), site);
+	CHECK(!strcmp(fault_site_name(site), "test_site"));
+	CHECK(!strcmp(fault_site_name(FAULT_PAGE_ALLOC), "page_alloc"));
+	CHECK_EQ(fault_site_register(""), -1);
+	CHECK(fault_site_name(-1) == NULL);
+	CHECK(!should_fail(-1));	/* invalid sites never fail */
+	fault_fail_next(-1, 5);
+	/* the allocator's own site is registered by kmem_cache_init() */
+	CHECK(FAULT_SHEAF_ALLOC >= NR_PLATFORM_FAULT_SITES);
+	CHECK_EQ(fault_site_lookup("sheaf_alloc"), FAULT_SHEAF_ALLOC);
+
 	/* Pattern 0b1101 over 4 calls: fail, pass, fail, fail; then pass. */
-	fault_fail_pattern(FAULT_SHEAF_ALLOC, 0xd, 4);
-	CHECK(should_fail(FAULT_SHEAF_ALLOC));
-	CHECK(!should_fail(FAULT_SHEAF_ALLOC));
-	CHECK(should_fail(FAULT_SHEAF_ALLOC));
-	CHECK(should_fail(FAULT_SHEAF_ALLOC));
-	CHECK(!should_fail(FAULT_SHEAF_ALLOC));
-	CHECK_EQ(fault_injected(FAULT_SHEAF_ALLOC), 3);
+	fault_fail_pattern(site, 0xd, 4);
+	CHECK(should_fail(site));
+	CHECK(!should_fail(site));
+	CHECK(should_fail(site));
+	CHECK(should_fail(site));
+	CHECK(!should_fail(site));
+	CHECK_EQ(fault_injected(site), 3);
 	CHECK_EQ(fault_injected(FAULT_PAGE_ALLOC), 2);	/* sites are independent */
 
-	fault_fail_next(FAULT_SHEAF_ALLOC, 1);
+	fault_fail_next(site, 1);
 	fault_reset();
-	CHECK(!should_fail(FAULT_SHEAF_ALLOC));
-	CHECK_EQ(fault_injected(FAULT_SHEAF_ALLOC), 0);
+	CHECK(!should_fail(site));
+	CHECK_EQ(fault_injected(site), 0);
+	CHECK_EQ(fault_site_lookup("test_site"), site);	/* registrations survive */
 }
 
 static void alloc_sequence(uintptr_t *addrs, int n)
@@ -532,19 +549,37 @@ TEST(self_deadlock_is_a_bug)
 	EXPECT_REPORTS(2);
 }
 
+static long test_context;
+
+static long get_test_context(void)
+{
+	return test_context;
+}
+
 TEST(report_format_and_signature)
 {
 	const struct report *r;
 	char sig[128], *text = NULL;
 	size_t len = 0;
 	FILE *f;
+	int no_reuse = report_kind_register("MODEL_no_reuse");
+
+	/* registered kinds: printed as-is, ids stable, platform names not taken */
+	REQUIRE(no_reuse >= NR_PLATFORM_REPORT_KINDS);
+	CHECK_EQ(report_kind_register("MODEL_no_reuse"), no_reuse);
+	CHECK_EQ(report_kind_register("WARN"), REPORT_WARN);
+	CHECK_EQ(report_kind_register(""), -1);
+	CHECK(report_nr_kinds() > no_reuse);
 
 	report_set_quiet(true);
 	report_simple(REPORT_WARN, "my_func", "hello %d", 42);
-	report_begin_model("no_reuse", "alloc", "object %d reused", 7);
+	test_context = 12;
+	report_set_context_hook(get_test_context, "op");
+	report_begin(no_reuse, "alloc", "object %d reused", 7);
 	report_detail("obj: %d", 7);
 	report_detail("line one\nline two");
 	report_end();
+	report_set_context_hook(NULL, NULL);
 	report_set_quiet(false);
 
 	r = report_get(0);
@@ -554,21 +589,23 @@ TEST(report_format_and_signature)
 	CHECK(!strcmp(r->message, "hello 42"));
 	CHECK_EQ(r->cpu, 0);
 	CHECK_EQ(r->task, 0);
-	CHECK_EQ(r->op_index, -1);
+	CHECK_EQ(r->context, -1);
 	report_signature(r, sig, sizeof(sig));
 	CHECK(!strcmp(sig, "WARN in my_func"));
 
+	/* without a context hook: CPU and task only */
 	f = open_memstream(&text, &len);
 	REQUIRE(f);
 	report_print(r, f);
 	fclose(f);
 	CHECK(!strcmp(text, "==slabtorture== WARN in my_func: hello 42\n"
-		      "  cpu: 0  task: 0  op: -1\n"));
+		      "  cpu: 0  task: 0\n"));
 	free(text);
 
 	r = report_get(1);
 	REQUIRE(r);
-	CHECK_EQ(r->kind, REPORT_MODEL);
+	CHECK_EQ(r->kind, no_reuse);
+	CHECK_EQ(r->context, 12);
 	report_signature(r, sig, sizeof(sig));
 	CHECK(!strcmp(sig, "MODEL_no_reuse in alloc"));
 	text = NULL;
@@ -577,19 +614,98 @@ TEST(report_format_and_signature)
 	report_print(r, f);
 	fclose(f);
 	CHECK(!strcmp(text, "==slabtorture== MODEL_no_reuse in alloc: object 7 reused\n"
-		      "  obj: 7\n  line one\n  line two\n  cpu: 0  task: 0  op: -1\n"));
+		      "  obj: 7\n  line one\n  line two\n  cpu: 0  task: 0  op: 12\n"));
 	free(text);
 
 	CHECK_EQ(report_count(), 2);
 	CHECK_EQ(report_count_kind(REPORT_WARN), 1);
-	CHECK_EQ(report_count_kind(REPORT_MODEL), 1);
+	CHECK_EQ(report_count_kind(no_reuse), 1);
 	CHECK(report_get(2) == NULL);
 	CHECK_EQ(report_kind_parse("LOCK_INVERSION"), REPORT_LOCK_INVERSION);
 	CHECK_EQ(report_kind_parse("SLAB_LEAK"), REPORT_SLAB_LEAK);
-	CHECK_EQ(report_kind_parse("MODEL_no_reuse"), REPORT_MODEL);
+	CHECK_EQ(report_kind_parse("MODEL_no_reuse"), no_reuse);
+	CHECK_EQ(report_kind_parse("MODEL_never_registered"), -1);
 	CHECK_EQ(report_kind_parse("NOPE"), -1);
 	CHECK(!strcmp(report_kind_name(REPORT_USE_AFTER_FREE), "USE_AFTER_FREE"));
+	CHECK(!strcmp(report_kind_name(no_reuse), "MODEL_no_reuse"));
+	CHECK(!strcmp(report_kind_name(-1), "UNKNOWN"));
 	EXPECT_REPORTS(2);
+}
+
+/* Every report is kept, in order, and the storage is reused after report_reset(). */
+TEST(report_storage_unbounded)
+{
+	const int n = 100000;
+	const struct report *first;
+
+	report_set_quiet(true);
+	for (int i = 0; i < n; i++)
+		report_simple(REPORT_WARN, "many", "report %d", i);
+	first = report_get(0);
+	REQUIRE(first);
+	CHECK_EQ(report_count(), n);
+	CHECK_EQ(report_count_kind(REPORT_WARN), n);
+	for (int i = 0; i < n; i += 997) {
+		const struct report *r = report_get(i);
+		char want[32];
+
+		REQUIRE(r);
+		snprintf(want, sizeof(want), "report %d", i);
+		CHECK(!strcmp(r->message, want));
+	}
+	CHECK(!strcmp(report_get(n - 1)->message, "report 99999"));
+	CHECK(report_get(n) == NULL);
+	/* kept reports never move while more are recorded */
+	CHECK(report_get(0) == first && !strcmp(first->message, "report 0"));
+
+	report_reset();
+	CHECK_EQ(report_count(), 0);
+	CHECK(report_get(0) == NULL);
+	report_simple(REPORT_WARN, "again", "x");
+	CHECK(report_get(0) == first);	/* the first block is reused */
+	CHECK(!strcmp(report_get(0)->function, "again"));
+	report_set_quiet(false);
+	EXPECT_REPORTS(1);
+}
+
+/* Stress threads record concurrently while others read kept reports. */
+#define REPORT_THREADS 4
+#define REPORTS_PER_THREAD 5000
+static int report_torn;			/* atomic */
+
+static void *report_writer(void *arg)
+{
+	long id = (long)arg;
+	struct task t;
+
+	task_init(&t, "reporter", 0);
+	task_switch(&t);
+	for (int i = 0; i < REPORTS_PER_THREAD; i++) {
+		report_simple(REPORT_WARN, "writer", "thread %ld report %d", id, i);
+		const struct report *r = report_get(i);
+		if (r && strncmp(r->message, "thread ", 7))
+			__atomic_store_n(&report_torn, 1, __ATOMIC_RELAXED);
+	}
+	task_exit(&t);
+	return NULL;
+}
+
+TEST(report_storage_threads)
+{
+	pthread_t th[REPORT_THREADS];
+
+	report_torn = 0;
+	report_set_quiet(true);
+	for (long i = 0; i < REPORT_THREADS; i++)
+		REQUIRE(!pthread_create(&th[i], NULL, report_writer, (void *)i));
+	for (int i = 0; i < REPORT_THREADS; i++)
+		pthread_join(th[i], NULL);
+	report_set_quiet(false);
+	CHECK_EQ(__atomic_load_n(&report_torn, __ATOMIC_RELAXED), 0);
+	CHECK_EQ(report_count(), REPORT_THREADS * REPORTS_PER_THREAD);
+	for (int i = 0; i < report_count(); i++)
+		REQUIRE(report_get(i) && !strncmp(report_get(i)->message, "thread ", 7));
+	EXPECT_REPORTS(REPORT_THREADS * REPORTS_PER_THREAD);
 }
 
 TEST(config_validation_and_clamping)

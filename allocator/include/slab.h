@@ -44,6 +44,12 @@ struct kmem_cache_args {
 void kmem_cache_init(void);
 void slab_reset(void);
 
+/* The allocator's fault-injection site: allocation of an empty sheaf (alloc_empty_sheaf).
+ * kmem_cache_init() registers it with the platform (fault_site_register("sheaf_alloc"));
+ * -1 before that, which fault.h's calls ignore. Arm it with fault_fail_next() etc. */
+extern int slab_fault_sheaf_alloc;
+#define FAULT_SHEAF_ALLOC	slab_fault_sheaf_alloc
+
 struct kmem_cache *kmem_cache_create(const char *name, unsigned int size,
 				     struct kmem_cache_args *args, slab_flags_t flags);
 void kmem_cache_destroy(struct kmem_cache *s);

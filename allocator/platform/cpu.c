@@ -39,7 +39,6 @@ static void task_setup(struct task *t, int id, const char *name, int cpu)
 	t->id = id;
 	t->cpu = cpu;
 	t->name = name;
-	t->op_index = -1;
 }
 
 static void registry_add(struct task *t)

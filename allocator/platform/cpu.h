@@ -26,7 +26,6 @@ struct task {
 	bool in_nmi;			/* the running interrupt is an NMI */
 	int local_locks_held;		/* migration forbidden while > 0 */
 	int rcu_read_depth;		/* rcu_read_lock() nesting */
-	long op_index;			/* op of the driving program, for reports (-1: none) */
 	int hotplug_read_depth;		/* cpus_read_lock() nesting of this task */
 	bool hotplug_write_held;	/* this task holds cpus_write_lock() */
 	/* lockdep-lite: classes currently held, in acquisition order */

@@ -6,6 +6,7 @@
  * program fails the same calls.
  */
 #include <pthread.h>
+#include <string.h>
 #include "fault.h"
 
 struct fault_state {
@@ -17,8 +18,53 @@ struct fault_state {
 	unsigned long injected;
 };
 
-static struct fault_state faults[NR_FAULT_SITES];
+static struct fault_state faults[MAX_FAULT_SITES];
 static pthread_mutex_t fault_lock = PTHREAD_MUTEX_INITIALIZER;
+static char site_names[MAX_FAULT_SITES][FAULT_SITE_NAME_LEN] = {
+	[FAULT_PAGE_ALLOC] = "page_alloc",
+};
+/* atomic; names below it are immutable */
+static int nr_sites = NR_PLATFORM_FAULT_SITES;
+
+static bool site_valid(int site)
+{
+	return site >= 0 && site < __atomic_load_n(&nr_sites, __ATOMIC_ACQUIRE);
+}
+
+int fault_site_lookup(const char *name)
+{
+	int n = __atomic_load_n(&nr_sites, __ATOMIC_ACQUIRE);
+
+	if (!name)
+		return -1;
+	for (int i = 0; i < n; i++) {
+		if (!strcmp(site_names[i], name))
+			return i;
+	}
+	return -1;
+}
+
+const char *fault_site_name(int site)
+{
+	return site_valid(site) ? site_names[site] : NULL;
+}
+
+int fault_site_register(const char *name)
+{
+	int site;
+
+	if (!name || !name[0] || strlen(name) >= FAULT_SITE_NAME_LEN)
+		return -1;
+	pthread_mutex_lock(&fault_lock);
+	site = fault_site_lookup(name);
+	if (site < 0 && nr_sites < MAX_FAULT_SITES) {
+		site = nr_sites;
+		memcpy(site_names[site], name, strlen(name) + 1);
+		__atomic_store_n(&nr_sites, site + 1, __ATOMIC_RELEASE);
+	}
+	pthread_mutex_unlock(&fault_lock);
+	return site;
+}
 
 static void fault_rearm(struct fault_state *f)
 {
@@ -26,9 +72,9 @@ static void fault_rearm(struct fault_state *f)
 			 __ATOMIC_RELAXED);
 }
 
-void fault_fail_next(enum fault_site site, unsigned int n)
+void fault_fail_next(int site, unsigned int n)
 {
-	if ((unsigned int)site >= NR_FAULT_SITES)
+	if (!site_valid(site))
 		return;
 	pthread_mutex_lock(&fault_lock);
 	faults[site].fail_next = n;
@@ -36,9 +82,9 @@ void fault_fail_next(enum fault_site site, unsigned int n)
 	pthread_mutex_unlock(&fault_lock);
 }
 
-void fault_fail_pattern(enum fault_site site, uint64_t bits, unsigned int len)
+void fault_fail_pattern(int site, uint64_t bits, unsigned int len)
 {
-	if ((unsigned int)site >= NR_FAULT_SITES)
+	if (!site_valid(site))
 		return;
 	pthread_mutex_lock(&fault_lock);
 	faults[site].pattern = bits;
@@ -48,12 +94,12 @@ void fault_fail_pattern(enum fault_site site, uint64_t bits, unsigned int len)
 	pthread_mutex_unlock(&fault_lock);
 }
 
-bool should_fail(enum fault_site site)
+bool should_fail(int site)
 {
 	struct fault_state *f;
 	bool fail = false;
 
-	if ((unsigned int)site >= NR_FAULT_SITES)
+	if (!site_valid(site))
 		return false;
 	f = &faults[site];
 	if (!__atomic_load_n(&f->armed, __ATOMIC_RELAXED))
@@ -75,11 +121,11 @@ bool should_fail(enum fault_site site)
 	return fail;
 }
 
-unsigned long fault_injected(enum fault_site site)
+unsigned long fault_injected(int site)
 {
 	unsigned long n;
 
-	if ((unsigned int)site >= NR_FAULT_SITES)
+	if (!site_valid(site))
 		return 0;
 	pthread_mutex_lock(&fault_lock);
 	n = faults[site].injected;
@@ -90,7 +136,7 @@ unsigned long fault_injected(enum fault_site site)
 void fault_reset(void)
 {
 	pthread_mutex_lock(&fault_lock);
-	for (int i = 0; i < NR_FAULT_SITES; i++) {
+	for (int i = 0; i < MAX_FAULT_SITES; i++) {
 		faults[i].fail_next = 0;
 		faults[i].pattern = 0;
 		faults[i].pattern_len = 0;

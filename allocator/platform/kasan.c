@@ -206,14 +206,14 @@ static void kasan_set_track(struct kasan_track *track)
 
 	track->cpu = task_get_cpu(t);
 	track->task = t->id;
-	track->op_index = t->op_index;
+	track->context = report_context();
 }
 
 static void kasan_clear_track(struct kasan_track *track)
 {
 	track->cpu = -1;
 	track->task = -1;
-	track->op_index = -1;
+	track->context = -1;
 }
 
 static void kasan_poison_object(const struct kasan_cache *kc, void *obj)
@@ -328,16 +328,27 @@ void kasan_slab_alloc(struct kasan_cache *kc, void *obj)
 	kasan_unpoison(obj, kc->object_size);
 }
 
+/* "allocated by: cpu 0 task 1", then the reporter's context if one is registered
+ * (e.g. "op 12"). */
+static void kasan_report_track(const char *what, const struct kasan_track *track)
+{
+	const char *label = report_context_label();
+
+	if (label)
+		report_detail("%s: cpu %d task %d %s %ld", what, track->cpu, track->task, label,
+			      track->context);
+	else
+		report_detail("%s: cpu %d task %d", what, track->cpu, track->task);
+}
+
 static void kasan_report_tracks(const struct kasan_cache *kc, const void *obj,
 				const struct kasan_obj_meta *meta)
 {
 	report_detail("cache: %s", kc->name);
 	report_detail("object: %p (%u bytes)", obj, kc->object_size);
 	report_detail("state: %s", kasan_state_name(meta->state));
-	report_detail("allocated by: cpu %d task %d op %ld", meta->alloc_track.cpu,
-		      meta->alloc_track.task, meta->alloc_track.op_index);
-	report_detail("freed by: cpu %d task %d op %ld", meta->free_track.cpu,
-		      meta->free_track.task, meta->free_track.op_index);
+	kasan_report_track("allocated by", &meta->alloc_track);
+	kasan_report_track("freed by", &meta->free_track);
 }
 
 bool kasan_check_free(struct kasan_cache *kc, void *obj, const char *func)

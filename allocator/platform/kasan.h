@@ -36,7 +36,7 @@ const char *kasan_state_name(enum kasan_state s);
 struct kasan_track {
 	int cpu;
 	int task;
-	long op_index;
+	long context;		/* report_context() when tracked (-1: none) */
 };
 
 /* Per-object metadata, placed at kasan_cache.meta_offset. */

@@ -13,7 +13,7 @@
  * hot path reads the matrix with relaxed atomics and takes the mutex only for a new edge or
  * a new class. Classes are numbered in first-acquired order after lockdep_reset(); a lock
  * caches its class tagged with the reset generation, so locks that survive a reset (static
- * ones like slab_mutex) look their class up again.
+ * ones of the layers above) look their class up again.
  */
 #include <pthread.h>
 #include <sched.h>
@@ -30,8 +30,6 @@ static inline void cpu_relax(void)
 	__builtin_ia32_pause();
 #endif
 }
-
-DEFINE_MUTEX(slab_mutex);
 
 static unsigned long next_thread_token;	/* atomic */
 static __thread unsigned long thread_token;
@@ -186,7 +184,6 @@ void lockdep_reset(void)
 	__atomic_store_n(&nr_classes, 0, __ATOMIC_RELEASE);
 	__atomic_add_fetch(&lockdep_gen, 1, __ATOMIC_ACQ_REL);
 	pthread_mutex_unlock(&lockdep_lock);
-	__lock_init(&slab_mutex.c, "slab_mutex");
 }
 
 int lockdep_nr_classes(void)
@@ -219,10 +216,7 @@ void __lockdep_assert_held(const struct lock_common *l, const char *lockname,
 			   const char *func) {}
 int lockdep_nr_classes(void) { return 0; }
 
-void lockdep_reset(void)
-{
-	__lock_init(&slab_mutex.c, "slab_mutex");
-}
+void lockdep_reset(void) {}
 
 #endif /* SLAB_LOCKDEP */
 

@@ -82,12 +82,10 @@ void lockdep_release(struct lock_common *l, const char *func);
 /* Nonzero id of the calling OS thread (lock owners), for the self-deadlock check. */
 unsigned long lock_thread_token(void);
 
-/* Lockdep-lite bookkeeping, reset between programs (also reinitialises slab_mutex, which
- * a BUG longjmp may have left held). */
+/* Lockdep-lite bookkeeping, reset between programs. Locks that live across programs keep
+ * working (they look their class up again); a static lock a BUG longjmp may have left held
+ * is reinitialised (mutex_init()) by its owner's own reset. */
 void lockdep_reset(void);
 int lockdep_nr_classes(void);
-
-/* Emulated kernel-wide locks. */
-extern struct mutex slab_mutex;
 
 #endif

@@ -2,8 +2,8 @@
 /*
  * Metadata memory for the allocator's own structures (kmem_cache, kmem_cache_node, barns,
  * sheaves, per-CPU arrays). The kernel allocates most of these from kmalloc caches; we
- * take them from the host heap so the emulated page arena holds only slab pages and the
- * model's page accounting stays exact. Every allocation is tracked so platform_reset()
+ * take them from the host heap so the emulated page arena holds only slab pages and page
+ * accounting (pages_in_use()) stays exact. Every allocation is tracked so platform_reset()
  * can reclaim what a leaked cache left behind (the kernel leaks such a cache on purpose).
  */
 #ifndef PLATFORM_MEM_H

@@ -180,6 +180,9 @@ static inline void stat_add(const struct kmem_cache *s, enum stat_item si, unsig
 extern struct list_head slab_caches;
 extern struct kmem_cache *kmalloc_caches[KMALLOC_SHIFT_HIGH + 2];
 extern struct defer_free defer_free_objects[MAX_CPUS];
+/* Protects slab_caches (cache create/destroy/shrink walks); kmem_cache_init() reinitialises
+ * it, since a BUG longjmp in the previous program may have left it held. */
+extern struct mutex slab_mutex;
 
 /* slub.c entry points used by slab_common.c and the introspection code. */
 int do_kmem_cache_create(struct kmem_cache *s, const char *name, unsigned int size,
