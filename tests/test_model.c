@@ -10,7 +10,7 @@
 #include "exec.h"
 #include "model.h"
 
-static int rule_seen(const char *rule)
+static int rule_seen(enum model_rule rule)
 {
 	int n = 0;
 
@@ -40,7 +40,7 @@ static struct kmem_cache *test_cache(unsigned int size, unsigned int flags, unsi
 	return s;
 }
 
-static void expect_only(const char *rule, int n)
+static void expect_only(enum model_rule rule, int n)
 {
 	CHECK_EQ(rule_seen(rule), n);
 	CHECK_EQ(model_report_count(), report_count());
@@ -54,7 +54,7 @@ TEST(rule_null)
 	model_obj_alloced(0, OK_CACHE, 0, s, NULL, 64, "fault");
 	CHECK_EQ(report_count(), 0);
 	model_obj_alloced(1, OK_CACHE, 0, s, NULL, 64, NULL);
-	expect_only("NULL", 1);
+	expect_only(RULE_NULL, 1);
 }
 
 TEST(rule_align_and_cache)
@@ -64,14 +64,14 @@ TEST(rule_align_and_cache)
 
 	REQUIRE(p);
 	model_obj_alloced(0, OK_CACHE, 0, s, (char *)p + 4, 60, NULL);
-	CHECK(rule_seen("ALIGN") == 1);
-	CHECK(rule_seen("CACHE") == 1);	/* not the start of an object */
+	CHECK(rule_seen(RULE_ALIGN) == 1);
+	CHECK(rule_seen(RULE_CACHE) == 1);	/* not the start of an object */
 	void *k = kmalloc(64, GFP_KERNEL);
 	model_obj_alloced(1, OK_CACHE, 0, s, k, 64, NULL);
-	CHECK(rule_seen("CACHE") == 2);	/* another cache's object */
+	CHECK(rule_seen(RULE_CACHE) == 2);	/* another cache's object */
 	kfree(k);
 	kmem_cache_free(s, p);
-	expect_only("CACHE", 2);
+	expect_only(RULE_CACHE, 2);
 }
 
 TEST(rule_overlap)
@@ -82,7 +82,7 @@ TEST(rule_overlap)
 	model_obj_alloced(0, OK_CACHE, 0, s, p, 64, NULL);
 	model_obj_alloced(1, OK_CACHE, 0, s, p, 64, NULL);
 	kmem_cache_free(s, p);
-	expect_only("OVERLAP", 1);
+	expect_only(RULE_OVERLAP, 1);
 }
 
 TEST(rule_rcu_reuse)
@@ -93,13 +93,13 @@ TEST(rule_rcu_reuse)
 	model_obj_alloced(0, OK_CACHE, 0, s, p, 64, NULL);
 	model_obj_rcu_freed(0);
 	model_obj_alloced(1, OK_CACHE, 0, s, p, 64, NULL);	/* same grace period */
-	CHECK_EQ(rule_seen("RCU_REUSE"), 1);
+	CHECK_EQ(rule_seen(RULE_RCU_REUSE), 1);
 	model_obj_rcu_freed(1);
 	rcu_gp_advance();
 	rcu_gp_advance();
 	model_obj_alloced(2, OK_CACHE, 0, s, p, 64, NULL);	/* grace period over: fine */
 	kmem_cache_free(s, p);
-	expect_only("RCU_REUSE", 1);
+	expect_only(RULE_RCU_REUSE, 1);
 }
 
 TEST(rule_content)
@@ -112,7 +112,7 @@ TEST(rule_content)
 	p[5] ^= 1;
 	CHECK(!model_obj_content_ok(0, "read"));
 	kmem_cache_free(s, p);
-	expect_only("CONTENT", 1);
+	expect_only(RULE_CONTENT, 1);
 }
 
 TEST(rule_ctor)
@@ -125,7 +125,7 @@ TEST(rule_ctor)
 	model_obj_alloced(0, OK_CACHE, 0, s, p, 64, NULL);
 	*p = MODEL_CTOR_MAGIC;
 	kmem_cache_free(s, p);
-	expect_only("CTOR", 1);
+	expect_only(RULE_CTOR, 1);
 }
 
 TEST(rule_barrier)
@@ -141,7 +141,7 @@ TEST(rule_barrier)
 	CHECK_EQ(model.barrier_broken, 1);
 	kvfree_rcu_barrier_on_cache(s);
 	model_after_barrier(s);
-	expect_only("BARRIER", 1);
+	expect_only(RULE_BARRIER, 1);
 }
 
 TEST(rule_counts_and_shrink)
@@ -150,10 +150,10 @@ TEST(rule_counts_and_shrink)
 	void *p = kmem_cache_alloc(s, GFP_KERNEL);	/* behind the model's back */
 
 	model_check_cache(s);
-	CHECK_EQ(rule_seen("COUNTS"), 1);
+	CHECK_EQ(rule_seen(RULE_COUNTS), 1);
 	kmem_cache_shrink(s);
 	model_after_shrink(s);
-	CHECK_EQ(rule_seen("SHRINK"), 1);
+	CHECK_EQ(rule_seen(RULE_SHRINK), 1);
 	kmem_cache_free(s, p);
 	EXPECT_REPORTS(2);
 }
@@ -167,7 +167,7 @@ TEST(rule_pages)
 	model_check_pages(RULE_PAGES);
 	__free_pages(pg, 0);
 	model_check_pages(RULE_PAGES);
-	expect_only("PAGES", 1);
+	expect_only(RULE_PAGES, 1);
 }
 
 TEST(rule_sheaf_and_size)
@@ -178,10 +178,10 @@ TEST(rule_sheaf_and_size)
 
 	REQUIRE(sh);
 	model_sheaf_lent(0, sh, 0, 200, NULL);	/* asked for more than it holds */
-	CHECK_EQ(rule_seen("SHEAF"), 1);
+	CHECK_EQ(rule_seen(RULE_SHEAF), 1);
 	kmem_cache_return_sheaf(s, GFP_KERNEL, sh);
 	model_cache_created(1, s, &op, NULL);	/* object_size below the size asked */
-	expect_only("SIZE", 1);
+	expect_only(RULE_SIZE, 1);
 	EXPECT_REPORTS(2);
 }
 
