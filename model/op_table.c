@@ -392,8 +392,9 @@ static bool cand_ok(const struct pstate *st, const struct op *op, const struct a
 		return false;
 	switch ((enum arg_set)a->set) {
 	case SET_FREE:
-		if (op->has_cache)	/* into a given cache: a live object, of any cache */
-			return o->state == OS_LIVE && o->kind != OK_NOLOCK;
+		if (op->has_cache)	/* into a given cache: its own, or (misuse) another */
+			return o->state == OS_LIVE && o->kind != OK_NOLOCK &&
+			       (misuse || (o->kind == OK_CACHE && (uint32_t)o->cache == op->cache));
 		return o->kind == OK_CACHE && (o->state == OS_LIVE || (misuse && o->state == OS_FREED));
 	case SET_KFREE:
 		return o->kind != OK_CACHE && (o->state == OS_LIVE || (misuse && o->state == OS_FREED));
