@@ -5,6 +5,7 @@
  * and the parser's error positions.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include "harness.h"
 #include "ops.h"
@@ -249,4 +250,431 @@ TEST(random_text_never_crashes)
 		}
 	}
 	CHECK(errors > 1000);
+}
+
+/* ------------------------------------------------------------------ table-driven properties
+ *
+ * Every op kind of op_table[] (prefixes aside) is generated many times with random
+ * arguments in random valid states, and its binary and text forms must give it back. A new
+ * op entry is covered without writing a test for it; a kind the generator never produces
+ * fails the test by name.
+ */
+
+#define GEN_MIN_PER_KIND 200
+
+static int gen_count[NR_OP_KINDS];
+
+static bool gen_kind(int k)
+{
+	return !(op_table[k].flags & OPF_PREFIX);
+}
+
+/* An op byte for kind k (with the escape for opcodes >= 31) and a random CPU choice. */
+static size_t put_opcode(uint8_t *b, int k)
+{
+	unsigned int code = op_table[k].opcode, cpu = (unsigned int)next_rand() & 0xe0;
+
+	if (code >= 31) {
+		b[0] = (uint8_t)(31 | cpu);
+		b[1] = (uint8_t)(code - 31);
+		return 2;
+	}
+	b[0] = (uint8_t)(code | cpu);
+	return 1;
+}
+
+/* Bytes that decode to an op of kind k when the state has candidates for it: sometimes
+ * behind a prefix (irq/nmi), then the op byte and random argument bytes. */
+static size_t gen_bytes(uint8_t *b, int k)
+{
+	size_t n = 0;
+
+	if (next_rand() % 4 == 0)
+		for (int pk = 0; pk < NR_OP_KINDS; pk++)
+			if ((op_table[pk].flags & OPF_PREFIX) && next_rand() % 2) {
+				n += put_opcode(b + n, pk);
+				for (int i = 0; i < 2; i++)
+					b[n++] = (uint8_t)next_rand();
+			}
+	n += put_opcode(b + n, k);
+	for (int i = 0; i < 40; i++)
+		b[n++] = (uint8_t)next_rand();
+	return n;
+}
+
+static const char *fmt_op(const struct op *op)
+{
+	static char buf[4][512];
+	static int i;
+
+	i = (i + 1) % 4;
+	op_format(op, buf[i], sizeof(buf[i]));
+	return buf[i];
+}
+
+/* One op of kind k in state st; checks its own binary form in st on the way. */
+static bool gen_op(struct pstate *st, int k, struct op *op)
+{
+	static uint8_t b[256], e[256];
+
+	for (int tries = 0; tries < 3; tries++) {
+		size_t n = gen_bytes(b, k);
+		struct op back;
+		char err[200];
+
+		if (!op_decode_one(st, b, n, 1ull << k, op))
+			continue;
+		if (op->kind != k || prog_check(st, op, err, sizeof(err))) {
+			fprintf(stderr, "  op_decode_one gave `%s` for %s: %s\n", fmt_op(op),
+				op_table[k].name, err);
+			test_failures++;
+			return false;
+		}
+		/* op_encode in st, then decoding any op kind from those bytes followed by
+		 * garbage: the same op (so the encoder writes exactly what the decoder reads) */
+		long len = op_encode(st, op, e, sizeof(e) - 64);
+		if (len <= 0) {
+			fprintf(stderr, "  op_encode failed for `%s`\n", fmt_op(op));
+			test_failures++;
+			return false;
+		}
+		for (int i = 0; i < 64; i++)
+			e[len + i] = (uint8_t)next_rand();
+		if (!op_decode_one(st, e, (size_t)len + 64, ~0ull, &back) || !op_equal(op, &back)) {
+			fprintf(stderr, "  %s: op_encode -> decode gave `%s` for `%s`\n",
+				op_table[k].name, fmt_op(&back), fmt_op(op));
+			test_failures++;
+			return false;
+		}
+		gen_count[k]++;
+		return true;
+	}
+	return false;
+}
+
+/* A random valid program of up to max_ops ops, each of a random kind (uniform over the
+ * table), generated in the state the earlier ops left; st is that state at the end. */
+static void gen_program(struct program *p, struct pstate *st, int max_ops)
+{
+	uint8_t hdr[HDR_LEN] = { (uint8_t)next_rand(), (uint8_t)next_rand() };
+	int want = 1 + (int)(next_rand() % (unsigned int)max_ops);
+
+	program_decode(hdr, sizeof(hdr), p);	/* a random machine, no ops */
+	pstate_init(st, &p->m);
+	for (int i = 0; i < want * 3 && p->nr_ops < want && !test_failures; i++) {
+		int k = (int)(next_rand() % NR_OP_KINDS);
+		struct op op;
+
+		if (!gen_kind(k) || !gen_op(st, k, &op))
+			continue;
+		*program_append(p) = op;
+		prog_apply(st, &op);
+	}
+}
+
+/* Which op two programs first differ in (for the failure message). */
+static void report_diff(const char *what, int iter, const struct program *a,
+			const struct program *b)
+{
+	fprintf(stderr, "  iteration %d: %s\n", iter, what);
+	if (a->nr_ops != b->nr_ops)
+		fprintf(stderr, "    %d ops, got %d\n", a->nr_ops, b->nr_ops);
+	for (int i = 0; i < a->nr_ops && i < b->nr_ops; i++)
+		if (!op_equal(&a->ops[i], &b->ops[i])) {
+			fprintf(stderr, "    op %d (%s): `%s`, got `%s`\n", i, op_name(a->ops[i].kind),
+				fmt_op(&a->ops[i]), fmt_op(&b->ops[i]));
+			break;
+		}
+	test_failures++;
+}
+
+static bool require_every_kind(void)
+{
+	bool ok = true;
+
+	for (int k = 0; k < NR_OP_KINDS; k++)
+		if (gen_kind(k) && gen_count[k] < GEN_MIN_PER_KIND) {
+			fprintf(stderr, "  %s generated %d times (want >= %d)\n", op_table[k].name,
+				gen_count[k], GEN_MIN_PER_KIND);
+			ok = false;
+		}
+	return ok;
+}
+
+TEST(op_table_names_and_opcodes)
+{
+	for (int k = 0; k < NR_OP_KINDS; k++) {
+		const struct op_desc *d = &op_table[k];
+
+		REQUIRE(d->name && d->name[0]);
+		CHECK(!strcmp(op_name(k), d->name));
+		CHECK(d->opcode <= OP_MAX_OPCODE);
+		CHECK(d->nargs <= OP_MAX_ARGS);
+		CHECK_EQ(op_kind_of_opcode(d->opcode), k);
+		CHECK(gen_kind(k) ? d->run != NULL : d->run == NULL);
+		for (int j = 0; j < k; j++) {
+			if (!strcmp(op_table[j].name, d->name)) {
+				fprintf(stderr, "  %s named twice\n", d->name);
+				test_failures++;
+			}
+			if (op_table[j].opcode == d->opcode) {
+				fprintf(stderr, "  opcode %u used by %s and %s\n", d->opcode,
+					op_table[j].name, d->name);
+				test_failures++;
+			}
+		}
+	}
+	/* every other code is unused */
+	int used = 0;
+	for (unsigned int c = 0; c <= OP_MAX_OPCODE + 1; c++) {
+		int k = op_kind_of_opcode(c);
+		if (k >= 0) {
+			used++;
+			CHECK(k < NR_OP_KINDS && op_table[k].opcode == c);
+		}
+	}
+	CHECK_EQ(used, NR_OP_KINDS);
+	CHECK_EQ(op_kind_of_opcode(OP_MAX_OPCODE + 1), -1);
+	CHECK_EQ(op_kind_of_opcode(~0u), -1);
+}
+
+/* Each generated op: op_encode -> decode (gen_op); whole programs: decode(encode(p)) == p
+ * and encode(decode(encode(p))) gives the same bytes. */
+TEST(op_table_binary_round_trip)
+{
+	static struct pstate st;
+	static uint8_t enc2[sizeof(enc)];
+
+	memset(gen_count, 0, sizeof(gen_count));
+	for (int iter = 0; iter < 700 && !test_failures; iter++) {
+		int bad;
+		char err[200];
+
+		gen_program(&p1, &st, 120);
+		if (program_validate(&p1, &bad, err, sizeof(err))) {
+			fprintf(stderr, "  iteration %d: generated op %d invalid: %s\n", iter, bad, err);
+			test_failures++;
+			return;
+		}
+		long n = program_encode(&p1, enc, sizeof(enc));
+		REQUIRE(n >= HDR_LEN);
+		program_decode(enc, (size_t)n, &p2);
+		if (!program_equal(&p1, &p2)) {
+			report_diff("decode(encode(p)) != p", iter, &p1, &p2);
+			return;
+		}
+		long n2 = program_encode(&p2, enc2, sizeof(enc2));
+		if (n2 != n || memcmp(enc, enc2, (size_t)n)) {
+			fprintf(stderr, "  iteration %d: encode(decode(encode(p))) != encode(p)\n", iter);
+			test_failures++;
+			return;
+		}
+	}
+	if (!test_failures)	/* a kind that never came: by name */
+		REQUIRE(require_every_kind());
+}
+
+static long print_to(const struct program *p, char *buf, size_t cap)
+{
+	FILE *f = fmemopen(buf, cap, "w");
+	long n;
+
+	if (!f)
+		return -1;
+	program_print(p, f);
+	n = ftell(f);
+	fclose(f);
+	return n;
+}
+
+/* op_format -> parse: the printed program (each op's op_format line after the printed
+ * prefix) parses back to the same ops. */
+TEST(op_table_text_round_trip)
+{
+	static struct pstate st;
+	static char big[1 << 17];
+
+	memset(gen_count, 0, sizeof(gen_count));
+	for (int iter = 0; iter < 700 && !test_failures; iter++) {
+		char err[200];
+
+		gen_program(&p1, &st, 120);
+		long tl = print_to(&p1, big, sizeof(big));
+		REQUIRE(tl > 0 && tl < (long)sizeof(big) - 1);
+		if (program_parse(big, (size_t)tl, &p3, err, sizeof(err))) {
+			int line = atoi(err);
+			fprintf(stderr, "  iteration %d: printed program does not parse: %s\n", iter, err);
+			/* line 1 is the machine line */
+			if (line >= 2 && line - 2 < p1.nr_ops)
+				fprintf(stderr, "    the line of op %d (%s): `%s`\n", line - 2,
+					op_name(p1.ops[line - 2].kind), fmt_op(&p1.ops[line - 2]));
+			test_failures++;
+			return;
+		}
+		if (!program_equal(&p1, &p3)) {
+			report_diff("parse(print(p)) != p", iter, &p1, &p3);
+			return;
+		}
+		CHECK_EQ(p3.m.misuse, program_has_misuse(&p1));
+	}
+	if (!test_failures)	/* a kind that never came: by name */
+		REQUIRE(require_every_kind());
+}
+
+/* Give every handle bound by an op of p a new name: later bindings get smaller names, with
+ * gaps, so no name is canonical; an alloc_bulk range stays contiguous. */
+static void rename_handles(struct program *p)
+{
+	enum { SPACE = PROG_BIN_MAX_OPS * PROG_MAX_LIST + 1 };
+	static uint32_t mo[SPACE], mc[SPACE], ms[SPACE];
+	uint32_t base = 7 + (uint32_t)(next_rand() % 50) + (uint32_t)p->nr_ops * (PROG_MAX_LIST + 3);
+
+	for (int i = 0; i < p->nr_ops; i++) {
+		struct op *op = &p->ops[i];
+		const struct op_desc *d = &op_table[op->kind];
+
+		for (int a = 0; a < d->nargs; a++) {
+			const struct arg_desc *x = &d->args[a];
+
+			switch ((enum arg_type)x->type) {
+			case ARG_CACHE:
+				if (op->has_cache || !(x->flags & ARGF_OPTIONAL))
+					op->cache = mc[op->cache];
+				break;
+			case ARG_OBJ:
+				op->obj = mo[op->obj];
+				break;
+			case ARG_OBJ_LIST:
+				for (int j = 0; j < op->nlist; j++)
+					op->list[j] = mo[op->list[j]];
+				break;
+			case ARG_SHEAF:
+				op->sheaf = ms[op->sheaf];
+				break;
+			default:
+				break;
+			}
+		}
+		base -= PROG_MAX_LIST + 1 + (uint32_t)(next_rand() % 3);
+		switch ((enum op_result)d->result) {
+		case RES_CACHE:
+			mc[op->dst] = base;
+			op->dst = base;
+			break;
+		case RES_SHEAF:
+			ms[op->dst] = base;
+			op->dst = base;
+			break;
+		case RES_OBJ:
+		case RES_OBJS:
+			for (int j = 0; j < (d->result == RES_OBJS ? op->n : 1); j++)
+				mo[op->dst + (uint32_t)j] = base + (uint32_t)j;
+			op->dst = base;
+			break;
+		case RES_NONE:
+			break;
+		}
+	}
+}
+
+/* Canonical names: a generated (canonical) program is a fixed point; a renamed one is valid,
+ * prints and parses with its names, and canonicalises (idempotently) back to the original,
+ * also through the encoder. */
+TEST(op_table_canonicalize_idempotent)
+{
+	static struct pstate st;
+	static struct program q;
+	static char big[1 << 17];
+
+	memset(gen_count, 0, sizeof(gen_count));
+	for (int iter = 0; iter < 700 && !test_failures; iter++) {
+		int bad;
+		char err[200];
+
+		gen_program(&p1, &st, 120);
+		program_copy(&q, &p1);
+		program_canonicalize(&q);
+		if (!program_equal(&p1, &q)) {
+			report_diff("canonicalize changed a canonical program", iter, &p1, &q);
+			return;
+		}
+		rename_handles(&q);
+		if (program_validate(&q, &bad, err, sizeof(err))) {
+			fprintf(stderr, "  iteration %d: renamed op %d `%s` invalid: %s\n", iter, bad,
+				fmt_op(&q.ops[bad]), err);
+			test_failures++;
+			return;
+		}
+		long tl = print_to(&q, big, sizeof(big));
+		REQUIRE(tl > 0 && tl < (long)sizeof(big) - 1);
+		if (program_parse(big, (size_t)tl, &p3, err, sizeof(err))) {
+			fprintf(stderr, "  iteration %d: renamed program does not parse: %s\n", iter, err);
+			test_failures++;
+			return;
+		}
+		if (!program_equal(&q, &p3)) {
+			report_diff("parse(print(renamed)) != renamed", iter, &q, &p3);
+			return;
+		}
+		long n = program_encode(&q, enc, sizeof(enc));
+		REQUIRE(n >= HDR_LEN);
+		program_decode(enc, (size_t)n, &p2);
+		if (!program_equal(&p1, &p2)) {
+			report_diff("decode(encode(renamed)) != p", iter, &p1, &p2);
+			return;
+		}
+		program_canonicalize(&q);
+		if (!program_equal(&p1, &q)) {
+			report_diff("canonicalize(renamed) != p", iter, &p1, &q);
+			return;
+		}
+		program_canonicalize(&q);
+		if (!program_equal(&p1, &q)) {
+			report_diff("canonicalize is not idempotent", iter, &p1, &q);
+			return;
+		}
+	}
+	if (!test_failures)	/* a kind that never came: by name */
+		REQUIRE(require_every_kind());
+}
+
+/* Programs decoded from random bytes (every kind at the rate random bytes give it, with the
+ * misuse bit either way): decode -> encode -> decode, print -> parse, canonicalize. */
+TEST(random_programs_round_trip_every_way)
+{
+	static struct program q;
+	static char big[1 << 17];
+
+	for (int iter = 0; iter < 1500; iter++) {
+		size_t len;
+		char err[200];
+
+		random_bytes(&len);
+		program_decode(bytes, len, &p1);
+		long n = program_encode(&p1, enc, sizeof(enc));
+		REQUIRE(n >= HDR_LEN);
+		program_decode(enc, (size_t)n, &p2);
+		if (!program_equal(&p1, &p2)) {
+			report_diff("decode(encode(p)) != p", iter, &p1, &p2);
+			return;
+		}
+		long tl = print_to(&p2, big, sizeof(big));
+		REQUIRE(tl > 0 && tl < (long)sizeof(big) - 1);
+		if (program_parse(big, (size_t)tl, &p3, err, sizeof(err))) {
+			fprintf(stderr, "  iteration %d: printed program does not parse: %s\n", iter, err);
+			test_failures++;
+			return;
+		}
+		if (!program_equal(&p2, &p3)) {
+			report_diff("parse(print(p)) != p", iter, &p2, &p3);
+			return;
+		}
+		program_copy(&q, &p3);
+		program_canonicalize(&q);
+		program_canonicalize(&q);
+		if (!program_equal(&p1, &q)) {
+			report_diff("canonicalize(canonicalize(p)) != p", iter, &p1, &q);
+			return;
+		}
+	}
 }
