@@ -149,7 +149,9 @@ void exec_skip(const char *fmt, ...)
 
 unsigned long exec_faults(void)
 {
-	return fault_injected(FAULT_PAGE_ALLOC) + fault_injected(FAULT_SHEAF_ALLOC);
+	/* a full arena is the emulated machine out of memory: NULL is then right too */
+	return fault_injected(FAULT_PAGE_ALLOC) + fault_injected(FAULT_SHEAF_ALLOC) +
+	       page_alloc_exhausted();
 }
 
 const char *exec_cache_name(unsigned int h)

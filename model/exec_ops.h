@@ -54,7 +54,7 @@ void exec_skip(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  */
 void exec_expect_begin(enum report_kind kind);
 int exec_expect_end(void);
-/* Failures injected so far, to tell a NULL a fault explains. */
+/* Injected faults and out-of-memory failures so far: what may explain a NULL. */
 unsigned long exec_faults(void);
 /* The name given to cache handle h (kmem_cache_create keeps the pointer). */
 const char *exec_cache_name(unsigned int h);

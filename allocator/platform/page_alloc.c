@@ -116,8 +116,12 @@ static void arena_rewind(struct arena *a)
 	__atomic_store_n(&a->in_use, 0UL, __ATOMIC_RELAXED);
 }
 
+/* Allocations that failed because the arenas were full (not injected faults). */
+static long exhausted;
+
 void page_alloc_init(unsigned long pages_per_node)
 {
+	__atomic_store_n(&exhausted, 0, __ATOMIC_RELAXED);
 	if (!arenas_inited) {
 		for (int n = 0; n < MAX_NUMNODES; n++)
 			pthread_mutex_init(&arenas[n].lock, NULL);
@@ -257,15 +261,22 @@ struct page *alloc_pages_node(int nid, gfp_t gfp, unsigned int order)
 		nid = next_memory_node(nid);
 	}
 	page = arena_alloc(&arenas[nid], nid, gfp, order);
-	if (page || (gfp & __GFP_THISNODE))
+	if (page)
 		return page;
 	/* The zonelist: the other nodes with memory, in next_memory_node() order. */
-	for (int n = next_memory_node(nid); n != nid; n = next_memory_node(n)) {
+	for (int n = next_memory_node(nid); n != nid && !(gfp & __GFP_THISNODE);
+	     n = next_memory_node(n)) {
 		page = arena_alloc(&arenas[n], n, gfp, order);
 		if (page)
 			return page;
 	}
+	__atomic_add_fetch(&exhausted, 1, __ATOMIC_RELAXED);
 	return NULL;
+}
+
+unsigned long page_alloc_exhausted(void)
+{
+	return (unsigned long)__atomic_load_n(&exhausted, __ATOMIC_RELAXED);
 }
 
 void __free_pages(struct page *page, unsigned int order)

@@ -50,6 +50,8 @@ static inline unsigned int compound_order(const struct page *page) { return page
 /* Pages currently allocated, per node and in total. */
 unsigned long node_pages_in_use(int nid);
 unsigned long pages_in_use(void);
+/* Allocations that failed because every arena they may use was full. */
+unsigned long page_alloc_exhausted(void);
 /* Arena capacity in pages for each node with memory (platform_config.arena_pages). */
 unsigned long node_pages_total(int nid);
 
