@@ -20,6 +20,10 @@ foreach(t ${_regress})
   add_test(NAME regress.${name}.repeat COMMAND ${_st} run --quiet --repeat 3 --expect ${t})
 endforeach()
 
+# the generated many-reports traces match their generator
+add_test(NAME regress.generated_up_to_date
+         COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/scripts/gen_many_reports.sh --check)
+
 # Seeds and clean regression traces through the fuzz target's own path.
 add_test(NAME seeds.replay COMMAND fuzz_ops_replay ${_corpus}/seeds/fuzz_ops)
 add_test(NAME regress.replay COMMAND fuzz_ops_replay ${_corpus}/regress)
