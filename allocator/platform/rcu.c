@@ -299,10 +299,12 @@ static void urcu_trampoline(struct urcu_rcu_head *uh)
 {
 	struct rcu_head *head = (struct rcu_head *)((char *)uh -
 						    offsetof(struct rcu_head, urcu_head));
-	unsigned long tag = head->gp;
+	unsigned long tag;
 
+	/* Before the first access to head: urcu_call()'s release pairs with this. */
 	rcu_tsan_acquire(head);
 	rcu_tsan_acquire(&rcu_tsan_gp);
+	tag = head->gp;
 	if ((tag >> URCU_CPU_BITS) != READ_ONCE(urcu_generation))
 		return;		/* queued before the machine was reset */
 	urcu_callback_task();
