@@ -27,7 +27,6 @@ checks=("destroy_no_rcu_barrier|SLAB_LEAK in kmem_cache_destroy"
         "flush_rcu_no_cpus_lock|LOCK_NOT_HELD in lockdep_assert_cpus_held")
 
 "$root/scripts/deps.sh" --check 2>/dev/null || "$root/scripts/deps.sh"
-[ -f "$root/sanitizers/tsan.supp" ] && export TSAN_OPTIONS="suppressions=$root/sanitizers/tsan.supp ${TSAN_OPTIONS:-}"
 mkdir -p "$(dirname "$out")"
 {
   echo "# slab-stress detection rate: seeds 1..$runs, ${secs}s each, 4 threads, 4 CPUs, hotplug every 10 ms"

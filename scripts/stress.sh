@@ -17,10 +17,6 @@ found=0
 error=0
 summary=""
 
-if [ -f sanitizers/tsan.supp ]; then
-	export TSAN_OPTIONS="suppressions=$PWD/sanitizers/tsan.supp ${TSAN_OPTIONS:-}"
-fi
-
 for preset in asan tsan; do
 	echo "== building preset $preset"
 	if ! { cmake --preset "$preset" && cmake --build --preset "$preset"; }; then

@@ -2,10 +2,6 @@
 # of the correct allocator (20 s under the sanitizers, 5 s otherwise) and, where seeded
 # bugs are compiled in, bounded detection runs for the bugs that need real concurrency.
 if(TARGET slab-stress)
-  set(_stress_env "")
-  if(EXISTS ${CMAKE_SOURCE_DIR}/sanitizers/tsan.supp)
-    set(_stress_env "TSAN_OPTIONS=suppressions=${CMAKE_SOURCE_DIR}/sanitizers/tsan.supp")
-  endif()
   if(SLAB_SANITIZE)
     set(_stress_secs 20)
   else()
@@ -13,7 +9,7 @@ if(TARGET slab-stress)
   endif()
   add_test(NAME stress.short_clean
            COMMAND slab-stress --seconds ${_stress_secs} --threads 4 --cpus 4 --hotplug-ms 10 --seed 1)
-  set_tests_properties(stress.short_clean PROPERTIES TIMEOUT 180 ENVIRONMENT "${_stress_env}")
+  set_tests_properties(stress.short_clean PROPERTIES TIMEOUT 180)
 
   if(SLAB_SEEDED_BUGS)
     set(_detect ${CMAKE_CURRENT_SOURCE_DIR}/stress_detect.sh $<TARGET_FILE:slab-stress>)
@@ -27,6 +23,6 @@ if(TARGET slab-stress)
                COMMAND ${_detect} free_no_list_lock "LOCK_NOT_HELD in" 3 5)
       list(APPEND _detect_tests stress.detects_flush_rcu_no_cpus_lock stress.detects_free_no_list_lock)
     endif()
-    set_tests_properties(${_detect_tests} PROPERTIES TIMEOUT 180 ENVIRONMENT "${_stress_env}")
+    set_tests_properties(${_detect_tests} PROPERTIES TIMEOUT 180)
   endif()
 endif()

@@ -54,6 +54,23 @@
 #define rcu_tsan_acquire(addr)	do { (void)(addr); } while (0)
 #endif
 
+#if defined(RCU_TSAN) && defined(HAVE_URCU)
+#include "tsan_suppressions.h"	/* generated from sanitizers/tsan.supp */
+
+/*
+ * TSan reads this at start-up, before main(): the liburcu suppressions are part of every
+ * binary, so a plain run needs no TSAN_OPTIONS (a suppressions= file there is added to
+ * them). It lives here, not in a file of its own, because an archive member is linked only
+ * when something references it, and the runtime's weak default would satisfy a reference:
+ * rcu.o is in every binary that can run liburcu code, being its only caller.
+ */
+const char *__tsan_default_suppressions(void);
+const char *__tsan_default_suppressions(void)
+{
+	return slab_tsan_suppressions;
+}
+#endif
+
 struct rcu_cpu_queue {
 	struct rcu_head *head;
 	struct rcu_head **tail;
@@ -299,10 +316,12 @@ static void urcu_trampoline(struct urcu_rcu_head *uh)
 {
 	struct rcu_head *head = (struct rcu_head *)((char *)uh -
 						    offsetof(struct rcu_head, urcu_head));
-	unsigned long tag = head->gp;
+	unsigned long tag;
 
+	/* Before the first access to head: urcu_call()'s release pairs with this. */
 	rcu_tsan_acquire(head);
 	rcu_tsan_acquire(&rcu_tsan_gp);
+	tag = head->gp;
 	if ((tag >> URCU_CPU_BITS) != READ_ONCE(urcu_generation))
 		return;		/* queued before the machine was reset */
 	urcu_callback_task();
