@@ -29,6 +29,10 @@ add_test(NAME seeds.replay COMMAND fuzz_ops_replay ${_corpus}/seeds/fuzz_ops)
 add_test(NAME regress.replay COMMAND fuzz_ops_replay ${_corpus}/regress)
 add_test(NAME seeds.up_to_date
          COMMAND ${CMAKE_SOURCE_DIR}/scripts/gen_seeds.sh --check ${_st})
+add_test(NAME dict.up_to_date
+         COMMAND ${CMAKE_COMMAND} -DST=${_st} -DDICT=${CMAKE_SOURCE_DIR}/fuzz/fuzz_ops.dict
+                 -DTMP=${CMAKE_CURRENT_BINARY_DIR}/fuzz_ops.dict
+                 -P ${CMAKE_CURRENT_SOURCE_DIR}/scripts/dict_check.cmake)
 file(GLOB _seed_src CONFIGURE_DEPENDS ${_corpus}/seed-src/fuzz_ops/*.trace)
 foreach(t ${_seed_src})
   get_filename_component(name ${t} NAME_WE)
@@ -46,6 +50,10 @@ cli_test(decode_help 0 "usage: slabtorture decode" ${_st} decode --help)
 cli_test(encode_help 0 "usage: slabtorture encode" ${_st} encode --help)
 cli_test(minimize_help 0 "usage: slabtorture minimize" ${_st} minimize --help)
 cli_test(help_run 0 "--expect" ${_st} help run)
+cli_test(dict_help 0 "usage: slabtorture dict" ${_st} dict --help)
+cli_test(help_dict 0 "usage: slabtorture dict" ${_st} help dict)
+cli_test(dict_stdout 0 "kfree_nolock=" ${_st} dict)
+cli_test(dict_bad_arg 2 "unexpected argument" ${_st} dict extra)
 cli_test(no_command 2 "a COMMAND is needed" ${_st})
 cli_test(bad_command 2 "unknown command" ${_st} frobnicate)
 cli_test(bad_flag 2 "unknown option" ${_st} --frob run x)

@@ -4,7 +4,9 @@
  * the seeded bugs. Exit status: 0 clean (or expectation met), 1 a report or an unmet
  * expectation, 2 bad usage or a file that does not parse.
  */
+#include <ctype.h>
 #include <errno.h>
+#include <stdarg.h>
 #include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,6 +34,7 @@ static const char usage_main[] =
 	"  encode FILE -o OUT     text program -> binary\n"
 	"  minimize FILE -o OUT   shrink a failing program, keeping its report signature\n"
 	"  bugs                   list the seeded bugs\n"
+	"  dict [-o OUT]          write the fuzzers' dictionary, derived from the op table\n"
 	"  help [COMMAND]         this text, or a command's\n"
 	"\n"
 	"global options:\n"
@@ -77,6 +80,15 @@ static const char usage_minimize[] =
 
 static const char usage_bugs[] =
 	"usage: slabtorture bugs\n\nLists the seeded bugs and whether this build has them.\n";
+
+static const char usage_dict[] =
+	"usage: slabtorture dict [-o OUT]\n"
+	"\n"
+	"Writes a libFuzzer / AFL++ dictionary for fuzz_ops (stdout, or OUT): for every op of\n"
+	"the op table, tokens of its binary encoding (op byte, escape byte, argument bytes) with\n"
+	"typical arguments (defaults, each context, gfp, word and flag, a few sizes and counts),\n"
+	"encoded in a small canned state; plus a few program headers. fuzz/fuzz_ops.dict is\n"
+	"this output (ctest dict.up_to_date).\n";
 
 static int usage_error(const char *usage, const char *fmt, const char *arg)
 {
@@ -478,6 +490,384 @@ static int cmd_bugs(int argc, char **argv)
 	return 0;
 }
 
+/* ------------------------------------------------------------------ dict */
+
+/* The states the tokens are encoded in: the first in which an op's plain form is valid. */
+static const char dict_state[] =
+	"machine cpus=4 nodes=1 memoryless=none kasan=on quarantine=1M\n"
+	"cpu0 create size=64 capacity=4 -> c0\n"
+	"cpu0 alloc c0 -> o0\n"
+	"cpu0 kmalloc size=64 -> o1\n"
+	"cpu0 kmalloc_nolock size=64 -> o2\n"
+	"cpu0 prefill c0 n=4 -> s0\n"
+	"cpu0 cpu_down cpu3\n";
+static const char *const dict_state_extra[] = { "", "cpu0 rcu_read_lock\n" };
+
+/* Program headers worth a token (the misuse one from a program that needs the bit). */
+static const char *const dict_headers[][2] = {
+	{ "hdr_cpus1", "machine cpus=1\n" },
+	{ "hdr_cpus2", "machine cpus=2\n" },
+	{ "hdr_cpus4", "machine cpus=4\n" },
+	{ "hdr_cpus2_kasan_off", "machine cpus=2 kasan=off\n" },
+	{ "hdr_cpus2_quarantine_4k", "machine cpus=2 quarantine=4K\n" },
+	{ "hdr_cpus2_nodes2_memoryless1", "machine cpus=2 nodes=2 memoryless=1\n" },
+	{ "hdr_cpus4_nodes4", "machine cpus=4 nodes=4\n" },
+	{ "hdr_cpus2_misuse", "machine cpus=2\ncpu0 kmalloc size=8 -> o0\ncpu0 kfree o0\ncpu0 kfree o0\n" },
+};
+
+/* Typical integer values (each kept if the argument's range and the rules allow it). */
+static const int32_t dict_ints[] = { 0, 1, 4, 16, 64, 1024, 4096, 8192 };
+static const int32_t dict_hex[] = { 0x1, 0x5555, 0xffff };
+
+#define VARY_NONE	-1
+#define VARY_CTX	-2	/* the op's context (irq prefix), for ops without ARG_CTX */
+#define DICT_MAX_TOKENS	1024
+
+struct dict_out {
+	FILE *f;
+	int n;			/* tokens of the current group (header, one op kind) */
+	uint8_t tok[DICT_MAX_TOKENS][64];
+	long len[DICT_MAX_TOKENS];
+};
+
+/* An op of kind k in st: every argument plain (first candidate, default, none), but argument
+ * `vary` (or the context, VARY_CTX) set to `val`. False if that op is not valid in st. */
+static bool dict_build(const struct pstate *st, int k, int vary, long val, struct op *op)
+{
+	static struct cands c;
+	const struct op_desc *d = &op_table[k];
+	char err[160];
+
+	memset(op, 0, sizeof(*op));
+	op->kind = (uint8_t)k;
+	op->node = -1;
+	if (vary == VARY_CTX)
+		op->ctx = (uint8_t)val;
+	for (int i = 0; i < d->nargs; i++) {
+		const struct arg_desc *a = &d->args[i];
+		bool v = vary == i;
+
+		switch ((enum arg_type)a->type) {
+		case ARG_CACHE:
+		case ARG_OBJ:
+		case ARG_SHEAF:
+		case ARG_CPU: {
+			bool opt = a->flags & ARGF_OPTIONAL;
+			long idx = v ? val : 0;
+			uint32_t h;
+
+			if (opt && !v)
+				break;		/* an optional cache: none */
+			cands_build(st, op, a, &c);
+			if (idx >= c.n)
+				return false;
+			h = c.v[idx];
+			if (a->type == ARG_CACHE) {
+				op->cache = h;
+				op->has_cache = opt;
+			} else if (a->type == ARG_SHEAF) {
+				op->sheaf = h;
+			} else if (a->type == ARG_CPU) {
+				op->target = (uint8_t)h;
+			} else {
+				op->obj = h;
+			}
+			break;
+		}
+		case ARG_OBJ_LIST:
+			cands_build(st, op, a, &c);
+			op->nlist = (uint8_t)(v ? (val < c.n ? val : c.n) : 1);
+			if (!c.n || op->nlist > PROG_MAX_LIST)
+				return false;
+			for (int j = 0; j < op->nlist; j++)
+				op->list[j] = c.v[j];
+			break;
+		case ARG_INT: {
+			int32_t def = a->def < a->min ? a->min : a->def > a->max ? a->max : a->def;
+			*op_field(op, a) = v ? (int32_t)val : def;
+			break;
+		}
+		case ARG_GFP:
+			op->gfp = (uint8_t)(v ? val : GFPC_KERNEL);
+			break;
+		case ARG_FLAGS:
+			op->flags = v ? (int32_t)val : 0;
+			break;
+		case ARG_WORD:
+			op->word = (uint8_t)(v ? val : 0);
+			break;
+		case ARG_CTX:
+			op->ctx = (uint8_t)(v ? val : CTX_TASK);
+			break;
+		}
+	}
+	/* what the decoder does: no sleeping gfp in interrupt context */
+	if (op->ctx != CTX_TASK && op->gfp == GFPC_KERNEL)
+		op->gfp = GFPC_ATOMIC;
+	switch ((enum op_result)d->result) {
+	case RES_CACHE:
+		op->dst = st->next_cache;
+		break;
+	case RES_SHEAF:
+		op->dst = st->next_sheaf;
+		break;
+	case RES_OBJ:
+	case RES_OBJS:
+		op->dst = st->next_obj;
+		break;
+	case RES_NONE:
+		break;
+	}
+	return !prog_check(st, op, err, sizeof(err));
+}
+
+static void dict_token(struct dict_out *o, const char *name, const uint8_t *b, long len,
+		       const char *comment)
+{
+	for (int i = 0; i < o->n; i++)
+		if (o->len[i] == len && !memcmp(o->tok[i], b, (size_t)len))
+			return;		/* a variant that is the plain op's bytes */
+	if (o->n == DICT_MAX_TOKENS || len > (long)sizeof(o->tok[0]))
+		return;
+	memcpy(o->tok[o->n], b, (size_t)len);
+	o->len[o->n++] = len;
+	if (comment)
+		fprintf(o->f, "# %s\n", comment);
+	fprintf(o->f, "%s=\"", name);
+	for (long i = 0; i < len; i++)
+		fprintf(o->f, "\\x%02x", b[i]);
+	fprintf(o->f, "\"\n");
+}
+
+/* Encode op in st as a token; the bytes must decode back to the op (else exit 1). */
+static int dict_op(struct dict_out *o, struct pstate *st, const struct op *op, const char *name)
+{
+	uint8_t b[64];
+	char text[256];
+	struct op back;
+	long len = op_encode(st, op, b, sizeof(b));
+
+	op_format(op, text, sizeof(text));
+	if (len <= 0 || !op_decode_one(st, b, (size_t)len, ~0ull, &back) || !op_equal(op, &back)) {
+		fprintf(stderr, "%s: internal: the token for `%s` does not decode to it\n", prog_name,
+			text);
+		return 1;
+	}
+	dict_token(o, name, b, len, text);
+	return 0;
+}
+
+static void dict_name(char *buf, size_t len, const char *kind, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+static void dict_name(char *buf, size_t len, const char *kind, const char *fmt, ...)
+{
+	va_list ap;
+	size_t n = (size_t)snprintf(buf, len, "%s_", kind);
+
+	va_start(ap, fmt);
+	vsnprintf(buf + n, len - n, fmt, ap);
+	va_end(ap);
+	for (char *p = buf; *p; p++)
+		if (!isalnum((unsigned char)*p) && *p != '_')
+			*p = '_';
+}
+
+/* Every variant of kind k: the plain op, then one argument (or the context) at a time. */
+static int dict_kind(struct dict_out *o, struct pstate *st, int k)
+{
+	static const char *const ctx_names[NR_CTX] = { "task", "irq", "nmi" };
+	static const char *const gfp_names[NR_GFPC] = { "kernel", "nowait", "atomic" };
+	const struct op_desc *d = &op_table[k];
+	struct op op;
+	char name[96];
+	int rc = 0;
+
+	if (!dict_build(st, k, VARY_NONE, 0, &op))
+		return -1;
+	o->n = 0;
+	fprintf(o->f, "\n# %s (opcode %u)\n", d->name, d->opcode);
+	rc |= dict_op(o, st, &op, d->name);
+	for (int ctx = CTX_IRQ; ctx < NR_CTX; ctx++)
+		if (dict_build(st, k, VARY_CTX, ctx, &op)) {
+			snprintf(name, sizeof(name), "%s_%s", ctx_names[ctx], d->name);
+			rc |= dict_op(o, st, &op, name);
+		}
+	for (int i = 0; i < d->nargs; i++) {
+		const struct arg_desc *a = &d->args[i];
+
+		switch ((enum arg_type)a->type) {
+		case ARG_CACHE:
+		case ARG_CPU:
+			for (long v = 0; v < PROG_MAX_CPUS; v++)
+				if ((a->type == ARG_CPU || (v == 0 && (a->flags & ARGF_OPTIONAL))) &&
+				    dict_build(st, k, i, v, &op)) {
+					if (a->type == ARG_CPU)
+						dict_name(name, sizeof(name), d->name, "cpu%u", op.target);
+					else
+						dict_name(name, sizeof(name), d->name, "c%u", op.cache);
+					rc |= dict_op(o, st, &op, name);
+				}
+			break;
+		case ARG_OBJ_LIST:
+			if (dict_build(st, k, i, PROG_MAX_LIST, &op)) {
+				dict_name(name, sizeof(name), d->name, "%u_objects", op.nlist);
+				rc |= dict_op(o, st, &op, name);
+			}
+			break;
+		case ARG_INT: {
+			const int32_t *vals = a->flags & ARGF_HEX ? dict_hex : dict_ints;
+			size_t nv = a->flags & ARGF_HEX ? ARRAY_SIZE(dict_hex) : ARRAY_SIZE(dict_ints);
+
+			for (size_t j = 0; j < nv; j++)
+				if (vals[j] >= a->min && vals[j] <= a->max &&
+				    dict_build(st, k, i, vals[j], &op)) {
+					dict_name(name, sizeof(name), d->name,
+						  a->flags & ARGF_HEX ? "%s_0x%x" : "%s%d", a->key, vals[j]);
+					rc |= dict_op(o, st, &op, name);
+				}
+			break;
+		}
+		case ARG_GFP:
+			for (int g = 1; g < NR_GFPC; g++)
+				if (dict_build(st, k, i, g, &op)) {
+					dict_name(name, sizeof(name), d->name, "gfp_%s", gfp_names[g]);
+					rc |= dict_op(o, st, &op, name);
+				}
+			break;
+		case ARG_FLAGS:
+			for (int w = 0; w <= a->nwords; w++) {
+				long v = w < a->nwords ? 1L << w : (1L << a->nwords) - 1;
+				if (dict_build(st, k, i, v, &op)) {
+					dict_name(name, sizeof(name), d->name, "%s",
+						  w < a->nwords ? a->words[w] : "all_flags");
+					rc |= dict_op(o, st, &op, name);
+				}
+			}
+			break;
+		case ARG_WORD:
+			for (int w = 1; w < a->nwords; w++)
+				if (dict_build(st, k, i, w, &op)) {
+					dict_name(name, sizeof(name), d->name, "%s", a->words[w]);
+					rc |= dict_op(o, st, &op, name);
+				}
+			break;
+		case ARG_CTX:
+			for (int ctx = CTX_IRQ; ctx < NR_CTX; ctx++)
+				if (dict_build(st, k, i, ctx, &op)) {
+					snprintf(name, sizeof(name), "%s_%s", ctx_names[ctx], d->name);
+					rc |= dict_op(o, st, &op, name);
+				}
+			break;
+		case ARG_OBJ:
+		case ARG_SHEAF:
+			break;
+		}
+	}
+	return rc;
+}
+
+static int dict_parse(const char *text, struct program *p)
+{
+	char err[256];
+
+	if (program_parse(text, strlen(text), p, err, sizeof(err))) {
+		fprintf(stderr, "%s: internal: dict state: %s\n", prog_name, err);
+		return 1;
+	}
+	return 0;
+}
+
+static int cmd_dict(int argc, char **argv)
+{
+	static struct program p;
+	static struct pstate st;
+	static struct dict_out o;
+	static char text[4096];
+	const char *out = NULL;
+	int rc = 0;
+
+	for (int i = 0; i < argc; i++) {
+		if (is_help(argv[i])) {
+			fputs(usage_dict, stdout);
+			return 0;
+		}
+	}
+	for (int i = 0; i < argc; i++) {
+		if (!strcmp(argv[i], "-o")) {
+			if (i + 1 >= argc)
+				return usage_error(usage_dict, "-o needs a file%s", "");
+			out = argv[++i];
+		} else if (argv[i][0] == '-' && argv[i][1]) {
+			return usage_error(usage_dict, "unknown option `%s`", argv[i]);
+		} else {
+			return usage_error(usage_dict, "unexpected argument `%s`", argv[i]);
+		}
+	}
+	o.n = 0;
+	o.f = open_out(out, "w");
+	if (!o.f)
+		return 2;
+
+	fprintf(o.f, "# fuzz_ops dictionary, generated from the op table (model/op_table.c) by\n"
+		     "#   slabtorture dict -o fuzz/fuzz_ops.dict\n"
+		     "# Do not edit: ctest dict.up_to_date fails when this file is not that output.\n"
+		     "#\n"
+		     "# A token is one op of the binary form (model/prog_binary.c): the op byte (opcode\n"
+		     "# in bits 0-4, 31 escapes to 31 + the next byte; CPU choice in bits 5-7), then its\n"
+		     "# arguments in table order; an op in interrupt context starts with the irq\n"
+		     "# prefix. Each op is shown in text above its token, encoded in this state:\n");
+	for (const char *l = dict_state; *l;) {
+		const char *e = strchr(l, '\n');
+		fprintf(o.f, "#   %.*s\n", (int)(e - l), l);
+		l = e + 1;
+	}
+
+	fprintf(o.f, "\n# program headers (the first two bytes of an input)\n");
+	for (size_t i = 0; i < ARRAY_SIZE(dict_headers); i++) {
+		uint8_t b[256];
+		long n;
+
+		if (dict_parse(dict_headers[i][1], &p))
+			return 1;
+		n = program_encode(&p, b, sizeof(b));
+		if (n < 2)
+			return 1;
+		dict_token(&o, dict_headers[i][0], b, 2, NULL);
+	}
+
+	for (int k = 0; k < NR_OP_KINDS && !rc; k++) {
+		if (op_table[k].flags & OPF_PREFIX)
+			continue;
+		size_t s;
+		for (s = 0; s < ARRAY_SIZE(dict_state_extra); s++) {
+			snprintf(text, sizeof(text), "%s%s", dict_state, dict_state_extra[s]);
+			if (dict_parse(text, &p))
+				return 1;
+			pstate_init(&st, &p.m);
+			for (int i = 0; i < p.nr_ops; i++)
+				prog_apply(&st, &p.ops[i]);
+			if (s)
+				fprintf(o.f, "\n# after %.*s", (int)strlen(dict_state_extra[s]) - 1,
+					dict_state_extra[s]);
+			int r = dict_kind(&o, &st, k);
+			if (r >= 0) {
+				rc |= r;
+				break;
+			}
+			if (s)
+				fprintf(o.f, ": no %s\n", op_table[k].name);
+		}
+		if (s == ARRAY_SIZE(dict_state_extra)) {
+			fprintf(stderr, "%s: internal: no dict state has a valid %s\n", prog_name,
+				op_table[k].name);
+			rc = 1;
+		}
+	}
+	if (o.f != stdout)
+		fclose(o.f);
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
 	char err[512];
@@ -536,12 +926,15 @@ int main(int argc, char **argv)
 		return cmd_minimize(n, rest);
 	if (!strcmp(cmd, "bugs"))
 		return cmd_bugs(n, rest);
+	if (!strcmp(cmd, "dict"))
+		return cmd_dict(n, rest);
 	if (!strcmp(cmd, "help")) {
 		const char *u = !n ? usage_main : !strcmp(rest[0], "run") ? usage_run :
 				!strcmp(rest[0], "decode") ? usage_decode :
 				!strcmp(rest[0], "encode") ? usage_encode :
 				!strncmp(rest[0], "minimi", 6) ? usage_minimize :
-				!strcmp(rest[0], "bugs") ? usage_bugs : NULL;
+				!strcmp(rest[0], "bugs") ? usage_bugs :
+				!strcmp(rest[0], "dict") ? usage_dict : NULL;
 		if (!u)
 			return usage_error(usage_main, "no command `%s`", rest[0]);
 		fputs(u, stdout);
