@@ -97,6 +97,29 @@ void exec_alloc_node(const struct op *op)
 	alloc_one(op, true);
 }
 
+/* kmem_cache_zalloc(): an object whose bytes are all zero. */
+void exec_zalloc(const struct op *op)
+{
+	unsigned long faults = exec_faults();
+	struct kmem_cache *s = cache_of(op->cache);
+	const uint8_t *p;
+	unsigned int size;
+
+	if (!s) {
+		exec_skip("c%u was never created (NULL)", op->cache);
+		return;
+	}
+	p = kmem_cache_zalloc(s, gfp_of(op));
+	size = model.cache[op->cache].size;
+	for (unsigned int i = 0; p && i < size; i++)
+		if (p[i]) {
+			model_fail(RULE_CONTENT, "zalloc of c%u: byte %u is 0x%02x, not zero", op->cache, i, p[i]);
+			return;
+		}
+	model_obj_alloced((int)op->dst, OK_CACHE, (int)op->cache, s, (void *)p, size, NULL_RULE(faults));
+	trace_ptr((int)op->dst);
+}
+
 void exec_alloc_bulk(const struct op *op)
 {
 	unsigned long faults = exec_faults();

@@ -41,6 +41,7 @@ void exec_write(const struct op *op);
 void exec_irq_work(const struct op *op);
 void exec_rcu_read_lock(const struct op *op);
 void exec_rcu_read_unlock(const struct op *op);
+void exec_zalloc(const struct op *op);
 
 /* ---- services of the executor core ---- */
 void exec_trace(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

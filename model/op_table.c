@@ -47,9 +47,9 @@ static const char *const irq_words[] = { "irq", "nmi" };
 
 static const char *check_cpu_down(const struct pstate *st, const struct op *op);
 static const char *check_migrate(const struct pstate *st, const struct op *op);
-static const char *check_fault(const struct pstate *st, const struct op *op);
 static const char *check_create(const struct pstate *st, const struct op *op);
 static const char *check_unlock(const struct pstate *st, const struct op *op);
+static const char *check_zalloc(const struct pstate *st, const struct op *op);
 static void apply_destroy(struct pstate *st, const struct op *op);
 static void apply_read_lock(struct pstate *st, const struct op *op);
 static void apply_read_unlock(struct pstate *st, const struct op *op);
@@ -123,7 +123,7 @@ const struct op_desc op_table[NR_OP_KINDS] = {
 		ARGS(A_WORDS(fault_sites, 0),
 		     A_INT("next", n, 0, 255, 0, ENC_U8, ARGF_OPTIONAL),
 		     A_INT("pattern", pattern, 0, 0xffff, 0, ENC_U16, ARGF_OPTIONAL | ARGF_HEX)),
-		.check = check_fault, .run = exec_fault },
+		.run = exec_fault },
 	[OP_READ] = { .name = "read", .opcode = 26, .ctx = CTXF_IRQ | CTXF_NMI, .simpler = -1,
 		ARGS(A_OBJ(SET_READ)), .run = exec_read },
 	[OP_WRITE] = { .name = "write", .opcode = 27, .ctx = CTXF_IRQ | CTXF_NMI, .simpler = -1,
@@ -137,6 +137,8 @@ const struct op_desc op_table[NR_OP_KINDS] = {
 	[OP_RCU_READ_UNLOCK] = { .name = "rcu_read_unlock", .opcode = 30, .flags = OPF_READER,
 		.simpler = -1,
 		.check = check_unlock, .apply = apply_read_unlock, .run = exec_rcu_read_unlock },
+	[OP_ZALLOC] = { .name = "zalloc", .opcode = 31, .result = RES_OBJ, .ctx = CTXF_IRQ_NOWAIT,
+		.simpler = OP_ALLOC, ARGS(A_CACHE, A_GFP), .check = check_zalloc, .run = exec_zalloc },
 };
 
 const char *op_name(enum op_kind kind)
@@ -646,9 +648,10 @@ static const char *check_migrate(const struct pstate *st, const struct op *op)
 	return st->reader_depth[op->cpu] ? "a task inside rcu_read_lock() does not migrate" : NULL;
 }
 
-static const char *check_fault(const struct pstate *st, const struct op *op)
+static const char *check_zalloc(const struct pstate *st, const struct op *op)
 {
-	return NULL;
+	/* __GFP_ZERO would wipe what the constructor built */
+	return pstate_cache(st, op->cache)->flags & CF_CTOR ? "zalloc of a ctor cache" : NULL;
 }
 
 static const char *check_unlock(const struct pstate *st, const struct op *op)

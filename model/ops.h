@@ -71,6 +71,7 @@ enum op_kind {
 	OP_IRQ_WORK,
 	OP_RCU_READ_LOCK,
 	OP_RCU_READ_UNLOCK,
+	OP_ZALLOC,
 	NR_OP_KINDS,
 };
 
