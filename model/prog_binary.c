@@ -319,6 +319,15 @@ bool op_decode_one(struct pstate *st, const uint8_t *bytes, size_t len, uint64_t
 	return false;
 }
 
+/* The opcode of the context prefix (the entry flagged OPF_PREFIX). */
+static unsigned int prefix_opcode(void)
+{
+	for (int k = 0; k < NR_OP_KINDS; k++)
+		if (op_table[k].flags & OPF_PREFIX)
+			return op_table[k].opcode;
+	return 0;
+}
+
 static void encode_op(struct writer *w, const struct pstate *st, const struct op *op)
 {
 	static __thread struct cands c, cpus;
@@ -331,7 +340,7 @@ static void encode_op(struct writer *w, const struct pstate *st, const struct op
 	cands_build(st, op, &online, &cpus);
 	unsigned int cpusel = (unsigned int)cands_find(&cpus, op->cpu) << 5;
 	if (op->ctx != CTX_TASK && !own_ctx) {
-		wr(w, op_table[OP_IRQ].opcode | cpusel);
+		wr(w, prefix_opcode() | cpusel);
 		wr(w, op->ctx == CTX_NMI);
 	}
 	if (d->opcode >= 31) {

@@ -367,8 +367,7 @@ static int parse_result(const struct op_desc *d, struct tok *tk, int i, int nt, 
 		return 0;
 	struct tok last = { dots + 2, r->len - first.len - 2, r->col + first.len + 2 };
 	if (d->result != RES_OBJS)
-		return perror_at(pe, r->col, "a range of results is for %s",
-				 op_table[OP_ALLOC_BULK].name);
+		return perror_at(pe, r->col, "%s binds one result, not a range", d->name);
 	if (!parse_handle(&last, "o", &e) || e < v)
 		return perror_at(pe, last.col, "expected oN..oM with M >= N");
 	if (e - v + 1 > PROG_MAX_LIST)
