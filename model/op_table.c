@@ -225,8 +225,10 @@ void program_copy(struct program *dst, const struct program *src)
 	program_reserve(dst, src->nr_ops);
 	dst->m = src->m;
 	dst->nr_ops = src->nr_ops;
-	memcpy(dst->ops, src->ops, (size_t)src->nr_ops * sizeof(src->ops[0]));
-	memcpy(dst->line, src->line, (size_t)src->nr_ops * sizeof(src->line[0]));
+	if (src->nr_ops) {	/* an empty program may have no array at all */
+		memcpy(dst->ops, src->ops, (size_t)src->nr_ops * sizeof(src->ops[0]));
+		memcpy(dst->line, src->line, (size_t)src->nr_ops * sizeof(src->line[0]));
+	}
 	memcpy(dst->expect, src->expect, sizeof(dst->expect));
 	memcpy(dst->bug, src->bug, sizeof(dst->bug));
 	memcpy(dst->expect_bug, src->expect_bug, sizeof(dst->expect_bug));
