@@ -62,6 +62,20 @@ cli_test(run_no_file 2 "needs a FILE" ${_st} run)
 cli_test(missing_file 2 "No such file" ${_st} run ${_corpus}/does-not-exist.trace)
 cli_test(parse_error 2 "bad_op.trace:3:6: unknown op" ${_st} run ${CMAKE_CURRENT_SOURCE_DIR}/data/bad_op.trace)
 cli_test(clean 0 "clean" ${_st} run ${_corpus}/regress/double_free.trace)
+# The form comes from the name and the flags, never from the bytes.
+cli_test(crlf_latin1 0 "expectation met" ${_st} run --expect ${CMAKE_CURRENT_SOURCE_DIR}/data/crlf_latin1.trace)
+cli_test(cr_only 0 "expectation met" ${_st} run --expect ${CMAKE_CURRENT_SOURCE_DIR}/data/cr_only.trace)
+cli_test(text_not_named_trace_is_bytes 0 "text_named_crash: clean"
+         ${_st} run ${CMAKE_CURRENT_SOURCE_DIR}/data/text_named_crash)
+cli_test(text_forced 0 "0. cpu0 create size=64 -> c0"
+         ${_st} --trace run --text ${CMAKE_CURRENT_SOURCE_DIR}/data/text_named_crash)
+cli_test(binary_forced 0 "clean" ${_st} run --binary ${CMAKE_CURRENT_SOURCE_DIR}/data/crlf_latin1.trace)
+cli_test(trace_parse_error_is_not_bytes 2 "bad_op.trace:3:6: unknown op"
+         ${_st} run ${CMAKE_CURRENT_SOURCE_DIR}/data/bad_op.trace)
+cli_test(directory 2 "is a directory" ${_st} run ${CMAKE_CURRENT_SOURCE_DIR}/data)
+add_test(NAME cli.input_size_limit
+         COMMAND ${CMAKE_COMMAND} -DST=${_st} -DTMP=${CMAKE_CURRENT_BINARY_DIR}/input_size
+                 -P ${CMAKE_CURRENT_SOURCE_DIR}/scripts/input_size.cmake)
 cli_test(bugs 0 "destroy_no_rcu_barrier" ${_st} bugs)
 if(SLAB_SEEDED_BUGS)
   cli_test(unknown_bug 2 "known bugs:.*destroy_no_rcu_barrier" ${_st} --bug no_such_bug run x)

@@ -1,0 +1,15 @@
+# Inputs of exactly 1 MiB (the largest libFuzzer and AFL++ write) run; one byte more is an
+# error naming the limit. cmake -DST=slabtorture -DTMP=dir -P input_size.cmake
+file(MAKE_DIRECTORY ${TMP})
+string(REPEAT "A" 1024 _k)
+string(REPEAT "${_k}" 1024 _mib)
+file(WRITE ${TMP}/exact_1mib "${_mib}")
+file(WRITE ${TMP}/over_1mib "${_mib}B")
+execute_process(COMMAND ${ST} run --quiet ${TMP}/exact_1mib RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+if(NOT rc EQUAL 0 OR NOT out MATCHES "clean")
+  message(FATAL_ERROR "1 MiB input: exit ${rc}\n${out}${err}")
+endif()
+execute_process(COMMAND ${ST} run --quiet ${TMP}/over_1mib RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+if(NOT rc EQUAL 2 OR NOT err MATCHES "larger than 1048576 bytes")
+  message(FATAL_ERROR "1 MiB + 1 input: exit ${rc}, expected 2 and the limit named\n${out}${err}")
+endif()
