@@ -15,6 +15,11 @@ foreach(t ${_regress})
   if(_bug AND SLAB_SEEDED_BUGS)
     string(REGEX REPLACE "^# bug: *" "" _bug "${_bug}")
     add_test(NAME regress.${name}.with_bug COMMAND ${_st} --bug ${_bug} run --quiet --expect ${t})
+    # the minimiser survives what the bug does to the allocator, in every build
+    add_test(NAME regress.${name}.minimize_with_bug
+             COMMAND ${CMAKE_COMMAND} -DST=${_st} -DBUG=${_bug} -DIN=${t}
+                     -DOUT=${CMAKE_CURRENT_BINARY_DIR}/min_${name}.trace -DMAX=30
+                     -P ${CMAKE_CURRENT_SOURCE_DIR}/scripts/minimize_check.cmake)
   endif()
   # the same trace three times must give the same outcome
   add_test(NAME regress.${name}.repeat COMMAND ${_st} run --quiet --repeat 3 --expect ${t})
@@ -84,7 +89,8 @@ if(SLAB_SEEDED_BUGS)
   cli_test(trace 1 "2. cpu0 kfree_rcu o0"
            ${_st} --trace --bug destroy_no_rcu_barrier run ${_corpus}/regress/destroy_no_rcu_barrier.trace)
   add_test(NAME cli.minimize_keeps_signature
-           COMMAND ${CMAKE_COMMAND} -DST=${_st} -DIN=${_corpus}/seed-src/fuzz_ops/kfree_rcu_destroy.trace
+           COMMAND ${CMAKE_COMMAND} -DST=${_st} -DBUG=destroy_no_rcu_barrier
+                   -DIN=${_corpus}/seed-src/fuzz_ops/kfree_rcu_destroy.trace
                    -DOUT=${CMAKE_CURRENT_BINARY_DIR}/min_kfree_rcu.trace
                    -P ${CMAKE_CURRENT_SOURCE_DIR}/scripts/minimize_check.cmake)
 endif()
