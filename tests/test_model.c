@@ -287,3 +287,32 @@ TEST(executor_is_deterministic)
 	CHECK_EQ(r1.fail_op, r2.fail_op);
 	EXPECT_REPORTS(report_count());
 }
+
+static long ops_after_report;
+
+static void warn_at_op_1(long i)
+{
+	if (i > 1)
+		ops_after_report++;
+	if (i == 1) {
+		WARN(1, "a report after op 1");
+		WARN(1, "a second one, never reached");
+	}
+}
+
+/* The first unexpected report ends the program at once: no later op, check or report
+ * runs, and its signature is the program's, however many more would have come. */
+TEST(executor_stops_at_first_unexpected_report)
+{
+	struct exec_result r;
+
+	ops_after_report = 0;
+	REQUIRE(!run_text("machine cpus=1\ncpu0 create size=64 -> c0\ncpu0 alloc c0 -> o0\n"
+			  "cpu0 free o0\ncpu0 destroy c0\n", warn_at_op_1, &r));
+	CHECK(r.failed);
+	CHECK_EQ(r.fail_op, 1);
+	CHECK(!strcmp(r.sig, "WARN in warn_at_op_1"));
+	CHECK_EQ(ops_after_report, 0);
+	CHECK_EQ(report_count(), 1);
+	EXPECT_REPORTS(report_count());
+}
