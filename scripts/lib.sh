@@ -90,3 +90,8 @@ opt_value() {
 positive_int() {
   case "$3" in ''|*[!0-9]*|0) echo "$1: $2 takes a positive number, not '$3'" >&2; exit 2 ;; esac
 }
+
+# The fuzz targets fuzz/CMakeLists.txt builds (its slab_fuzz_target lines), one per line.
+fuzz_targets() {
+  sed -n 's/^slab_fuzz_target(\([A-Za-z0-9_]*\).*/\1/p' "$root/fuzz/CMakeLists.txt"
+}
