@@ -25,6 +25,8 @@ struct task {
 	int irq_depth;			/* >0 while an emulated interrupt runs on this task */
 	bool in_nmi;			/* the running interrupt is an NMI */
 	int local_locks_held;		/* migration forbidden while > 0 */
+	int preempt_count;		/* spinlocks and local locks held: not preemptible */
+	int irqs_off;			/* spin_lock_irqsave() nesting: no interrupt arrives */
 	int rcu_read_depth;		/* rcu_read_lock() nesting */
 	int hotplug_read_depth;		/* cpus_read_lock() nesting of this task */
 	bool hotplug_write_held;	/* this task holds cpus_write_lock() */
@@ -102,5 +104,10 @@ static inline bool in_nmi(void) { return current->irq_depth > 0 && current->in_n
 static inline bool in_hardirq(void) { return current->irq_depth > 0 && !current->in_nmi; }
 static inline bool in_interrupt(void) { return current->irq_depth > 0; }
 static inline bool in_task(void) { return current->irq_depth == 0; }
+/* The task may be preempted or migrated here (sched.h decides only where this holds). */
+static inline bool task_preemptible(const struct task *t)
+{
+	return !t->preempt_count && !t->irq_depth && !t->local_locks_held;
+}
 
 #endif

@@ -21,6 +21,7 @@
 #include <string.h>
 #include "locks.h"
 #include "report.h"
+#include "sched_point.h"
 
 #define SPINS_BEFORE_YIELD	64
 
@@ -48,7 +49,29 @@ void __lock_init(struct lock_common *l, const char *name)
 	__atomic_store_n(&l->owner_task, -1, __ATOMIC_RELAXED);
 	__atomic_store_n(&l->owner_thread, 0UL, __ATOMIC_RELAXED);
 	__atomic_store_n(&l->class_id, -1, __ATOMIC_RELAXED);
+	l->sleeps = false;
 	l->name = name;
+}
+
+void __mutex_init(struct lock_common *l, const char *name)
+{
+	__lock_init(l, name);
+	l->sleeps = true;
+}
+
+void local_irq_disable_count(void)
+{
+	current_task()->irqs_off++;
+}
+
+void local_irq_enable_count(void)
+{
+	current_task()->irqs_off--;
+}
+
+bool irqs_disabled(void)
+{
+	return current_task()->irqs_off > 0;
 }
 
 #ifdef SLAB_LOCKDEP
@@ -239,11 +262,15 @@ void __lock_acquire(struct lock_common *l, const char *func)
 	struct task *t = current_task();
 	unsigned long self = lock_thread_token();
 
+	sched_point(SP_LOCK);
 	lockdep_acquire(l, false, func);
 	for (unsigned int spins = 0; !lock_cas(l); spins++) {
 		/* The owner clears owner_thread before it releases, so reading our own token
-		 * here means one of this thread's tasks holds the lock right now. */
+		 * here means one of this thread's tasks holds the lock right now: only a
+		 * scheduler of this thread's tasks can make it let go. */
 		if (__atomic_load_n(&l->owner_thread, __ATOMIC_RELAXED) == self) {
+			if (sched_wait(l, "lock"))
+				continue;
 			lockdep_release(l, func);
 			report_simple(REPORT_BUG, func,
 				      "deadlock: task %d acquires %s held by task %d on the same thread",
@@ -257,13 +284,19 @@ void __lock_acquire(struct lock_common *l, const char *func)
 			cpu_relax();
 	}
 	lock_set_owner(l, t);
+	if (!l->sleeps)
+		t->preempt_count++;
 }
 
 bool __lock_tryacquire(struct lock_common *l, const char *func)
 {
+	struct task *t = current_task();
+
 	if (!lock_cas(l))
 		return false;
-	lock_set_owner(l, current_task());
+	lock_set_owner(l, t);
+	if (!l->sleeps)
+		t->preempt_count++;
 	lockdep_acquire(l, true, func);
 	return true;
 }
@@ -277,9 +310,12 @@ void __lock_release(struct lock_common *l, const char *func)
 		 t->id))
 		return;
 	lockdep_release(l, func);
+	if (!l->sleeps)
+		t->preempt_count--;
 	__atomic_store_n(&l->owner_task, -1, __ATOMIC_RELAXED);
 	__atomic_store_n(&l->owner_thread, 0UL, __ATOMIC_RELAXED);
 	__atomic_store_n(&l->locked, 0, __ATOMIC_RELEASE);
+	sched_point(SP_UNLOCK);
 }
 
 bool __lock_held_by_current(const struct lock_common *l)

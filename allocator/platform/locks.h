@@ -30,6 +30,7 @@ struct lock_common {
 	int owner_task;		/* task id of the holder, -1 if none */
 	unsigned long owner_thread;	/* OS thread of the holder, for self-deadlock detection */
 	int class_id;		/* lockdep-lite class */
+	bool sleeps;		/* a mutex: holding it leaves the task preemptible */
 	const char *name;
 };
 
@@ -38,12 +39,14 @@ typedef struct { struct lock_common c; } local_trylock_t;
 struct mutex { struct lock_common c; };
 
 void __lock_init(struct lock_common *l, const char *name);
+void __mutex_init(struct lock_common *l, const char *name);
 #define spin_lock_init(l)	__lock_init(&(l)->c, #l)
 #define local_trylock_init(l)	__lock_init(&(l)->c, #l)
-#define mutex_init(l)		__lock_init(&(l)->c, #l)
+#define mutex_init(l)		__mutex_init(&(l)->c, #l)
 /* Named variants for locks whose init expression would make a poor class name. */
 #define spin_lock_init_named(l, name)	__lock_init(&(l)->c, name)
-#define DEFINE_MUTEX(n) struct mutex n = { .c = { .owner_task = -1, .class_id = -1, .name = #n } }
+#define DEFINE_MUTEX(n) struct mutex n = { .c = { .owner_task = -1, .class_id = -1, .sleeps = true, \
+						  .name = #n } }
 
 void __lock_acquire(struct lock_common *l, const char *func);
 bool __lock_tryacquire(struct lock_common *l, const char *func);
@@ -54,10 +57,17 @@ void __lockdep_assert_held(const struct lock_common *l, const char *lockname, co
 #define spin_lock(l)		__lock_acquire(&(l)->c, __func__)
 #define spin_trylock(l)		__lock_tryacquire(&(l)->c, __func__)
 #define spin_unlock(l)		__lock_release(&(l)->c, __func__)
-/* No real interrupts exist: irqsave is the plain lock; flags kept for the kernel's shape. */
-#define spin_lock_irqsave(l, flags)	do { (flags) = 0; spin_lock(l); } while (0)
-#define spin_trylock_irqsave(l, flags)	((flags) = 0, spin_trylock(l))
-#define spin_unlock_irqrestore(l, flags) do { (void)(flags); spin_unlock(l); } while (0)
+/* Emulated interrupts arrive only where a scheduler injects them (sched_point.h): irqsave marks
+ * the task's interrupts off so none is injected inside; flags keep the kernel's shape. */
+void local_irq_disable_count(void);
+void local_irq_enable_count(void);
+bool irqs_disabled(void);
+#define spin_lock_irqsave(l, flags) \
+	do { (flags) = 0; local_irq_disable_count(); spin_lock(l); } while (0)
+#define spin_trylock_irqsave(l, flags) \
+	((flags) = 0, local_irq_disable_count(), spin_trylock(l) ? true : (local_irq_enable_count(), false))
+#define spin_unlock_irqrestore(l, flags) \
+	do { (void)(flags); spin_unlock(l); local_irq_enable_count(); } while (0)
 
 #define mutex_lock(m)		__lock_acquire(&(m)->c, __func__)
 #define mutex_unlock(m)		__lock_release(&(m)->c, __func__)
