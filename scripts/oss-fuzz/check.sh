@@ -27,7 +27,7 @@ for engine in $engines; do
       cc=clang cxx=clang++ flags="$common $asan -fsanitize=fuzzer-no-link" lfe=-fsanitize=fuzzer ;;
     afl)
       command -v afl-clang-fast >/dev/null || die_error oss-fuzz-check "afl-clang-fast missing (make deps)"
-      driver=$(ls /usr/lib/afl/libAFLDriver.a /usr/local/lib/afl/libAFLDriver.a 2>/dev/null | head -1)
+      driver=$(ls /usr/lib/afl/libAFLDriver.a /usr/local/lib/afl/libAFLDriver.a 2>/dev/null | head -1 || true)
       cc=afl-clang-fast cxx=afl-clang-fast++ flags="$common $asan" lfe=${driver:--fsanitize=fuzzer} ;;
     *) echo "oss-fuzz-check: ENGINES: libfuzzer and/or afl, not '$engine'" >&2; exit $EXIT_USAGE ;;
   esac
@@ -48,7 +48,7 @@ for engine in $engines; do
     corpus=$work/run-$t/corpus; rm -rf "$work/run-$t"; mkdir -p "$corpus"
     unzip -q "$out/${t}_seed_corpus.zip" -d "$corpus"
     log=$out_root/run-$engine-$t.log
-    export ASAN_OPTIONS=detect_leaks=0:symbolize=$([ "$engine" = afl ] && echo 0 || echo 1)
+    export ASAN_OPTIONS=abort_on_error=1:detect_leaks=0:symbolize=$([ "$engine" = afl ] && echo 0 || echo 1)
     rc=0
     if [ "$engine" = libfuzzer ]; then
       # The options file's [libfuzzer] section, as the runner passes it.
@@ -60,10 +60,10 @@ for engine in $engines; do
       execs=$(grep -aoE '^#[0-9]+' "$log" | tail -1 | tr -d '#')
     else
       AFL_NO_UI=1 AFL_SKIP_CPUFREQ=1 AFL_NO_AFFINITY=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 \
-        AFL_SKIP_BIN_CHECK=0 afl-fuzz -i "$corpus" -o "$work/run-$t/afl" -V "$secs" -t 25000 -m none \
+        afl-fuzz -i "$corpus" -o "$work/run-$t/afl" -V "$secs" -t 25000 -m none \
         -x "$out/$t.dict" -- "$out/$t" >"$log" 2>&1 || rc=$?
       stats=$work/run-$t/afl/default/fuzzer_stats
-      execs=$(awk '/^execs_done/{print $3}' "$stats" 2>/dev/null)
+      execs=$(awk '/^execs_done/{print $3}' "$stats" 2>/dev/null || true)
       n=$(ls "$work/run-$t/afl/default/crashes" 2>/dev/null | grep -c '^id:' || true)
       [ "$n" -eq 0 ] || rc=1
     fi
