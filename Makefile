@@ -6,11 +6,15 @@ STRESS_TIME ?= 60
 ENGINE ?= libfuzzer
 TEST_PRESETS ?= default asan tsan
 
-.PHONY: help deps build test fuzz stress repro minimize clean release bench
+.PHONY: help deps build test fuzz fuzz-clean corpus-merge coverage oss-fuzz-check stress repro minimize clean release bench
 
 help:
 	@echo "slabtorture make targets:"
-	@echo "  make fuzz            install deps, build, fuzz (FUZZ_TIME=$(FUZZ_TIME) JOBS=$(JOBS) ENGINE=$(ENGINE))"
+	@echo "  make fuzz            install deps, build, fuzz, triage, report (FUZZ_TIME=$(FUZZ_TIME) JOBS=$(JOBS) ENGINE=libfuzzer|afl|both TARGETS=...)"
+	@echo "  make fuzz-clean      remove fuzz-out/ (corpus, AFL++ sessions, crashes, runs, report) and out/"
+	@echo "  make corpus-merge    minimise fuzz-out/corpus and add what covers new code to corpus/seeds/"
+	@echo "  make coverage        replay the corpus in the coverage build: llvm-cov HTML, summary, unreached functions"
+	@echo "  make oss-fuzz-check  run scripts/oss-fuzz/build.sh as OSS-Fuzz does (libFuzzer, AFL++) into out/, 30 s per target"
 	@echo "  make test            build every preset, run ctest in default, asan and tsan, smoke-run fuzz_ops (what CI runs)"
 	@echo "  make stress          real-thread stress under ASan and TSan (STRESS_TIME=$(STRESS_TIME) seconds)"
 	@echo "  make repro CRASH=f   replay a crash file: print the program and the report"
@@ -18,7 +22,7 @@ help:
 	@echo "  make build PRESET=p  configure and build one preset into build/p/"
 	@echo "  make bench           performance benchmarks into bench/results/"
 	@echo "  make deps            install missing packages with apt-get"
-	@echo "  make clean           remove build/"
+	@echo "  make clean           remove build/ and out/ (fuzz-out/ is kept: make fuzz-clean)"
 
 deps:
 	@scripts/deps.sh
@@ -53,10 +57,24 @@ test: .deps-ok
 	build/fuzz/bin/fuzz_ops -seed=1 -runs=20000 -dict=fuzz/fuzz_ops.dict -max_len=2048 \
 	  -artifact_prefix=$$smoke/ $$smoke corpus/seeds/fuzz_ops 2>&1 | grep -E "INITED|DONE|ERROR|==slabtorture=="; \
 	rm -rf $$smoke; \
+	echo "== OSS-Fuzz build.sh, libFuzzer and AFL++, 5 s per target =="; \
+	OUT_ROOT=build/oss-fuzz-check scripts/oss-fuzz/check.sh --short; \
 	echo "make test: all presets passed in $$(( $$(date +%s) - start ))s"
 
 fuzz: .deps-ok
 	@scripts/fuzz.sh
+
+fuzz-clean:
+	rm -rf fuzz-out out
+
+corpus-merge: .deps-ok
+	@scripts/corpus_merge.sh
+
+coverage: .deps-ok
+	@scripts/coverage.sh
+
+oss-fuzz-check: .deps-ok
+	@scripts/oss-fuzz/check.sh
 
 stress: .deps-ok
 	@scripts/stress.sh
@@ -73,4 +91,5 @@ bench: .deps-ok
 	@scripts/bench.sh
 
 clean:
-	rm -rf build
+	rm -rf build out
+	@[ ! -d fuzz-out ] || echo "make clean: fuzz-out/ kept (the corpus and crashes of overnight runs): make fuzz-clean removes it"

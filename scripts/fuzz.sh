@@ -1,184 +1,346 @@
 #!/usr/bin/env bash
-# make fuzz: build and run the fuzz targets with a live status line, then triage crashes.
+# make fuzz: build and run the fuzz targets with a status line, triage what they find, and
+# write the morning report. docs/fuzzing.md explains it all.
 #
-#   FUZZ_TIME=10m|30s|8h   how long (default 10m)
-#   JOBS=N                 parallel fuzzing processes (default: all cores)
-#   ENGINE=libfuzzer|afl   fuzzing engine (default libfuzzer)
-#   SLAB_BUGS=a,b          fuzz an allocator with these seeded bugs (fuzz-seeded build)
-#   OUT_DIR=dir            output (default fuzz-out/): corpus/, crashes/, logs/
-#   BUILD_DIR=dir          build directory (default build/<preset>)
+#   FUZZ_TIME=10m|30s|8h       how long (default 10m); the run stops then
+#   JOBS=N                     fuzzing processes in all (default: all cores), split over the
+#                              targets and engines, at least one each
+#   ENGINE=libfuzzer|afl|both  (default libfuzzer); both share one corpus
+#   TARGETS="fuzz_ops ..."     (default: every slab_fuzz_target of fuzz/CMakeLists.txt)
+#   SLAB_BUGS=a,b              fuzz an allocator with these seeded bugs (*-seeded builds)
+#   SEEDS=none                 start from an empty corpus (no corpus/seeds/, no old corpus)
+#   FUZZ_TIMEOUT=10            seconds one input may run before it is a hang
+#   FUZZ_RSS_MB=2048           memory limit before it is an OOM
+#   OUT_DIR=dir                output (default fuzz-out/)
+#   STATUS_INTERVAL=s          status line interval when stdout is not a terminal (default 60)
+#   REPORT_COVERAGE=0          skip the coverage replay in the report
+#   AFL_AFFINITY=1             let afl-fuzz bind to free cores (default: not, cores are shared)
 #
-# Crashes are deduplicated by report signature into OUT_DIR/crashes/<signature>/ with the
-# input (crash.bin), its text (crash.trace) and a minimised program (crash.min.trace).
-# Exit status (scripts/lib.sh): 0 no crash in this run, 1 this run found crashes, 2 bad
-# settings, 3 could not run (dependencies, the build or the engine failed without a crash).
+# OUT_DIR layout: corpus/<target>/ (kept, grows; AFL++ imports it), afl/<target>/<instance>/
+# (AFL++ sessions, resumed), crashes/<target>/<bug>/ (scripts/triage.sh), runs/<id>/ (this
+# run's logs, libFuzzer artifacts, stats), report/ (index.html, summary.md, summary.json, PNGs).
+# A new run never re-triages an earlier run's inputs (known by sha1) and never deletes a session.
+# Ctrl-C stops the engines, then triages, reports and keeps the corpus as at the end of a run.
+# Exit status (scripts/lib.sh): 0 nothing new found, 1 this run found crashes, hangs or OOMs,
+# 2 bad settings, 3 could not run (dependencies, a build, or an engine died).
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/triage.sh"
 
 FUZZ_TIME=${FUZZ_TIME:-10m}
 JOBS=${JOBS:-$(nproc)}
 ENGINE=${ENGINE:-libfuzzer}
 OUT_DIR=${OUT_DIR:-$root/fuzz-out}
-secs=$(to_seconds "$FUZZ_TIME") || { echo "fuzz: FUZZ_TIME=$FUZZ_TIME: use 30s, 10m, 8h or seconds" >&2; exit $EXIT_USAGE; }
-[ "$secs" -gt 0 ] || { echo "fuzz: FUZZ_TIME=$FUZZ_TIME: must be more than 0 seconds" >&2; exit $EXIT_USAGE; }
-case "$JOBS" in ''|*[!0-9]*|0) echo "fuzz: JOBS=$JOBS: a positive number" >&2; exit $EXIT_USAGE ;; esac
+FUZZ_TIMEOUT=${FUZZ_TIMEOUT:-10}
+FUZZ_RSS_MB=${FUZZ_RSS_MB:-2048}
+SEEDS=${SEEDS:-}
+usage() { echo "fuzz: $*" >&2; exit $EXIT_USAGE; }
+secs=$(to_seconds "$FUZZ_TIME") || usage "FUZZ_TIME=$FUZZ_TIME: use 30s, 10m, 8h or seconds"
+[ "$secs" -gt 0 ] || usage "FUZZ_TIME=$FUZZ_TIME: must be more than 0 seconds"
+positive_int fuzz JOBS "$JOBS"
+positive_int fuzz FUZZ_TIMEOUT "$FUZZ_TIMEOUT"
+positive_int fuzz FUZZ_RSS_MB "$FUZZ_RSS_MB"
+case "$ENGINE" in libfuzzer) engines=(libfuzzer) ;; afl) engines=(afl) ;; both) engines=(libfuzzer afl) ;;
+  *) usage "ENGINE=$ENGINE: libfuzzer, afl or both" ;; esac
+case "$SEEDS" in ""|none) ;; *) usage "SEEDS=$SEEDS: 'none' or unset" ;; esac
+all_targets=$(fuzz_targets)
+TARGETS=${TARGETS:-$all_targets}
+for t in $TARGETS; do
+  grep -qx "$t" <<<"$all_targets" || usage "TARGETS: '$t' is not a fuzz target (fuzz/CMakeLists.txt has: $(echo $all_targets))"
+done
+read -ra targets <<<"$TARGETS"
+[ ${#targets[@]} -gt 0 ] || usage "TARGETS is empty"
+STATUS_INTERVAL=${STATUS_INTERVAL:-60}
+positive_int fuzz STATUS_INTERVAL "$STATUS_INTERVAL"
+# "1h 2m 3s" for people; the script counts seconds.
+hms() { local s=$1; if [ "$s" -ge 3600 ]; then printf '%dh%02dm' $((s/3600)) $((s%3600/60));
+  elif [ "$s" -ge 60 ]; then printf '%dm%02ds' $((s/60)) $((s%60)); else printf '%ds' "$s"; fi; }
 
 scripts_dir=$(dirname "$0")
 "$scripts_dir/deps.sh" --check 2>/dev/null || "$scripts_dir/deps.sh" || die_error fuzz "installing the dependencies failed"
+if [[ " ${engines[*]} " == *" afl "* ]]; then
+  command -v afl-fuzz >/dev/null && command -v afl-clang-fast >/dev/null || die_error fuzz "ENGINE=$ENGINE needs afl++ (make deps)"
+fi
 
-preset=fuzz
-[ -n "${SLAB_BUGS:-}" ] && preset=fuzz-seeded
-mkdir -p "$OUT_DIR"/{corpus,crashes,logs,artifacts}
-seeds=$root/corpus/seeds/fuzz_ops
+# Jobs per (target, engine), and AFL++'s instances: -M, then one CMPLOG -S, then -S with
+# other power schedules.
+nslots=$(( ${#targets[@]} * ${#engines[@]} ))
+per=$(( JOBS / nslots )); [ "$per" -ge 1 ] || per=1
 
-case "$ENGINE" in
-libfuzzer)
-  echo "fuzz: building preset $preset"
-  bdir=$(build_preset "$preset" fuzz_ops slabtorture) || die_error fuzz "building preset $preset failed"
-  ;;
-afl)
-  command -v afl-clang-fast >/dev/null || { echo "fuzz: ENGINE=afl needs afl-clang-fast (make deps)" >&2; exit $EXIT_USAGE; }
-  echo "fuzz: building fuzz_ops with afl-clang-fast"
-  bdir=${BUILD_DIR:-$root/build/afl${SLAB_BUGS:+-seeded}}
-  if [ ! -f "$bdir/build.ninja" ]; then
-    cmake -S "$root" -B "$bdir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-      -DCMAKE_C_COMPILER=afl-clang-fast -DSLAB_AFL=ON -DSLAB_SANITIZE="address;undefined" \
-      -DSLAB_SEEDED_BUGS=$([ -n "${SLAB_BUGS:-}" ] && echo ON || echo OFF) >/dev/null ||
-      die_error fuzz "configuring the AFL++ build in $bdir failed"
+suffix=; [ -n "${SLAB_BUGS:-}" ] && suffix=-seeded
+echo "fuzz: building (${engines[*]}; targets: ${targets[*]})"
+# The libFuzzer build also triages, merges and minimises for AFL++.
+lf_dir=$(BUILD_DIR=${BUILD_DIR:-} build_preset "fuzz$suffix" "${targets[@]}" slabtorture) || die_error fuzz "building preset fuzz$suffix failed"
+if [[ " ${engines[*]} " == *" afl "* ]]; then
+  afl_dir=$(BUILD_DIR= build_preset "afl$suffix" "${targets[@]}") || die_error fuzz "building preset afl$suffix failed"
+  if [ "$per" -ge 2 ]; then
+    cmplog_dir=$(BUILD_DIR= build_preset "afl-cmplog$suffix" "${targets[@]}") || die_error fuzz "building preset afl-cmplog$suffix failed"
   fi
-  cmake --build "$bdir" --target fuzz_ops slabtorture >/dev/null ||
-    die_error fuzz "building fuzz_ops with afl-clang-fast failed"
-  ;;
-*)
-  echo "fuzz: ENGINE=$ENGINE: libfuzzer or afl" >&2; exit $EXIT_USAGE ;;
-esac
-target=$bdir/bin/fuzz_ops
-tool=$bdir/bin/slabtorture
-log=$OUT_DIR/logs/fuzz_ops.log
+fi
+tool=$lf_dir/bin/slabtorture
+TRIAGE_TOOL=$tool
 export SLAB_BUGS=${SLAB_BUGS:-}
 # An unknown bug name is a bad setting, not something the fuzzer found.
 if [ -n "$SLAB_BUGS" ] && ! err=$("$tool" bugs 2>&1 >/dev/null); then
   echo "$err" >&2
-  echo "fuzz: SLAB_BUGS=$SLAB_BUGS is not a setting this build accepts (see: $tool bugs)" >&2
-  exit $EXIT_USAGE
+  usage "SLAB_BUGS=$SLAB_BUGS is not a setting this build accepts (see: $tool bugs)"
 fi
-# afl-fuzz refuses to start unless ASan leaves symbolising to the triage step.
-symbolize=1; [ "$ENGINE" = afl ] && symbolize=0
-export ASAN_OPTIONS=${ASAN_OPTIONS:-abort_on_error=1:detect_leaks=0:symbolize=$symbolize}
-export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 
-echo "fuzz: fuzz_ops on $JOBS job(s) for $FUZZ_TIME${SLAB_BUGS:+, SLAB_BUGS=$SLAB_BUGS} -> $OUT_DIR"
+run_id=$(date +%Y%m%d-%H%M%S)
+run=$OUT_DIR/runs/$run_id
+mkdir -p "$run"/{logs,stats} "$OUT_DIR/crashes"
+ln -sfn "runs/$run_id" "$OUT_DIR/latest"
+TRIAGE_LOG=$run/triaged
+: >"$TRIAGE_LOG"
+empty=$run/empty-seed; mkdir -p "$empty"; printf '\0' >"$empty/zero"
+
+export ASAN_OPTIONS=${ASAN_OPTIONS:-abort_on_error=1:detect_leaks=0:symbolize=0:hard_rss_limit_mb=$FUZZ_RSS_MB}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1:symbolize=0}
+export AFL_AUTORESUME=1 AFL_NO_UI=1 AFL_SKIP_CPUFREQ=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 AFL_FAST_CAL=1
+[ "${AFL_AFFINITY:-0}" = 1 ] || export AFL_NO_AFFINITY=1
+schedules=(explore coe lin quad exploit rare fast)
+
+# Options of fuzz/<target>.options' [libfuzzer] section as flags (dict relative to fuzz/).
+lf_options() {
+  local f=$root/fuzz/$1.options
+  [ -f "$f" ] || { [ -f "$root/fuzz/$1.dict" ] && echo "-dict=$root/fuzz/$1.dict"; return 0; }
+  awk '/^\[/{s=($0=="[libfuzzer]")} s && /=/{gsub(/ /,""); print "-"$0}' "$f" | sed "s|^-dict=|-dict=$root/fuzz/|"
+}
+
+pids=() names=() roles=() logs=()
+sess_root=$OUT_DIR/afl; [ "$SEEDS" = none ] && sess_root=$run/afl
+# AFL++'s totals before this run (a resumed session counts on from them).
+declare -A base_execs=()
+for t in "${targets[@]}"; do for f in "$sess_root"/"$t"/*/fuzzer_stats; do
+  [ -f "$f" ] && base_execs[$t/$(basename "$(dirname "$f")")]=$(awk '/^execs_done/{print $3}' "$f"); done; done
 start=$(date +%s)
-
-status_libfuzzer() {
-  set +e +o pipefail
-  # fork mode prints "#N: cov: C ft: F corp: K exec/s: E oom/timeout/crash: a/b/c time: T"
-  local line
-  line=$(grep -a 'cov:' "$log" 2>/dev/null | tail -1) || true
-  local execs cov corp crashes
-  execs=$(grep -oE 'exec/s:? [0-9]+' <<<"$line" | awk '{print $2}')
-  cov=$(grep -o 'cov: [0-9]*' <<<"$line" | awk '{print $2}')
-  corp=$(grep -o 'corp: [0-9]*' <<<"$line" | awk '{print $2}')
-  crashes=$(ls "$OUT_DIR/artifacts" 2>/dev/null | grep -c '^crash-' || true)
-  printf '\r[%4ds/%ds] exec/s: %-7s cov: %-6s corpus: %-6s crashes: %-4s' \
-    $(( $(date +%s) - start )) "$secs" "${execs:--}" "${cov:--}" "${corp:--}" "$crashes"
-  set -e -o pipefail
-}
-
-status_afl() {
-  set +e +o pipefail
-  local execs=0 cov=- corp=0 crashes=0 f
-  for f in "$OUT_DIR"/afl/*/fuzzer_stats; do
-    [ -f "$f" ] || continue
-    execs=$(awk -v e="$execs" '/^execs_per_sec/{printf "%d", e + $3}' "$f")
-    corp=$(awk -v c="$corp" '/^corpus_count/{print c + $3}' "$f")
-    cov=$(awk '/^bitmap_cvg/{print $3}' "$f")
-  done
-  crashes=$(ls "$OUT_DIR"/afl/*/crashes/ 2>/dev/null | grep -c '^id:' || true)
-  printf '\r[%4ds/%ds] exec/s: %-7s cov: %-6s corpus: %-6s crashes: %-4s' \
-    $(( $(date +%s) - start )) "$secs" "$execs" "$cov" "$corp" "$crashes"
-  set -e -o pipefail
-}
-
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; }
-trap cleanup INT TERM
-
-# Crash files of earlier runs into the same OUT_DIR are triaged again but do not count
-# as found by this run.
-old_crashes=$(ls "$OUT_DIR"/artifacts/crash-* "$OUT_DIR"/afl/*/crashes/id:* 2>/dev/null || true)
-
-if [ "$ENGINE" = libfuzzer ]; then
-  "$target" -fork="$JOBS" -ignore_crashes=1 -ignore_ooms=1 -ignore_timeouts=1 \
-    -max_total_time="$secs" -dict="$root/fuzz/fuzz_ops.dict" -max_len=2048 \
-    -artifact_prefix="$OUT_DIR/artifacts/" -print_final_stats=1 \
-    "$OUT_DIR/corpus" "$seeds" >"$log" 2>&1 &
-  pids+=($!)
-  while kill -0 "${pids[0]}" 2>/dev/null; do status_libfuzzer; sleep 2; done
-  engine_rc=0; wait "${pids[0]}" || engine_rc=$?
-  engine_log=$log
-  status_libfuzzer
-  crash_files=$(ls "$OUT_DIR"/artifacts/crash-* 2>/dev/null || true)
-else
-  mkdir -p "$OUT_DIR/afl" "$OUT_DIR/afl-in"
-  cp "$seeds"/*.bin "$OUT_DIR/afl-in/"
-  export AFL_SKIP_CPUFREQ=1 AFL_NO_UI=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1
-  for j in $(seq 1 "$JOBS"); do
-    role=-S; [ "$j" -eq 1 ] && role=-M
-    afl-fuzz $role "f$j" -i "$OUT_DIR/afl-in" -o "$OUT_DIR/afl" -V "$secs" \
-      -x "$root/fuzz/fuzz_ops.dict" -- "$target" >"$OUT_DIR/logs/afl-$j.log" 2>&1 &
-    pids+=($!)
-  done
-  while kill -0 "${pids[0]}" 2>/dev/null; do status_afl; sleep 2; done
-  engine_rc=0; wait "${pids[0]}" || engine_rc=$?
-  for p in "${pids[@]:1}"; do wait "$p" || true; done
-  engine_log=$OUT_DIR/logs/afl-1.log
-  status_afl
-  crash_files=$(ls "$OUT_DIR"/afl/*/crashes/id:* 2>/dev/null || true)
-fi
-echo
-# An engine that failed without a crash to show (bad options, a broken build) must not
-# pass for a clean run.
-if [ "$engine_rc" -ne 0 ] && [ -z "$crash_files" ]; then
-  echo "fuzz: $ENGINE stopped after $(( $(date +%s) - start ))s with exit code $engine_rc; the end of $engine_log:" >&2
-  tail -n 15 "$engine_log" >&2
-  exit $EXIT_ERROR
-fi
-new_crashes=$(comm -13 <(sort <<<"$old_crashes") <(sort <<<"$crash_files") | grep -c . || true)
-
-# Triage: one directory per signature.
-declare -A seen=()
-n_unique=0
-for c in $crash_files; do
-  sig=$(crash_signature "$tool" "$c")
-  s=$(slug "$sig")
-  d=$OUT_DIR/crashes/$s
-  if [ -z "${seen[$s]:-}" ]; then
-    seen[$s]=1
-    if [ ! -f "$d/crash.bin" ]; then
-      mkdir -p "$d"
-      cp "$c" "$d/crash.bin"
-      echo "$sig" >"$d/signature"
-      "$tool" decode "$d/crash.bin" -o "$d/crash.trace" || true
-      "$tool" minimize "$d/crash.bin" -o "$d/crash.min.trace" >/dev/null 2>&1 || true
+deadline=$(( start + secs ))
+echo "fuzz: ${targets[*]} with ${engines[*]}, $per job(s) each, for $(hms "$secs")${SLAB_BUGS:+, SLAB_BUGS=$SLAB_BUGS}${SEEDS:+, SEEDS=$SEEDS} -> $OUT_DIR (run $run_id)"
+for t in "${targets[@]}"; do
+  corpus=$OUT_DIR/corpus/$t
+  [ "$SEEDS" = none ] && corpus=$run/corpus/$t
+  mkdir -p "$corpus"
+  seeds=$root/corpus/seeds/$t
+  for e in "${engines[@]}"; do
+    if [ "$e" = libfuzzer ]; then
+      mkdir -p "$run/artifacts/$t"
+      inputs=("$corpus")
+      if [ "$SEEDS" != none ]; then
+        [ -d "$seeds" ] && inputs+=("$seeds")
+        # AFL++'s queues from earlier runs: the corpus is shared both ways.
+        for q in "$OUT_DIR"/afl/"$t"/*/queue; do [ -d "$q" ] && inputs+=("$q"); done
+      fi
+      # shellcheck disable=SC2046
+      "$lf_dir/bin/$t" -fork="$per" -ignore_crashes=1 -ignore_ooms=1 -ignore_timeouts=1 \
+        -timeout="$FUZZ_TIMEOUT" -rss_limit_mb="$FUZZ_RSS_MB" -max_total_time="$secs" \
+        $(lf_options "$t") -artifact_prefix="$run/artifacts/$t/" -print_final_stats=1 \
+        "${inputs[@]}" >"$run/logs/$t-libfuzzer.log" 2>&1 &
+      pids+=($!) names+=("$t-libfuzzer") roles+=(libfuzzer) logs+=("$run/logs/$t-libfuzzer.log")
+    else
+      sess=$OUT_DIR/afl/$t
+      [ "$SEEDS" = none ] && sess=$run/afl/$t
+      mkdir -p "$sess"
+      in=$seeds
+      if [ "$SEEDS" = none ] || [ -z "$(ls -A "$seeds" 2>/dev/null)" ]; then in=$empty; fi
+      dict=(); [ -f "$root/fuzz/$t.dict" ] && dict=(-x "$root/fuzz/$t.dict")
+      for j in $(seq 1 "$per"); do
+        extra=()
+        if [ "$j" -eq 1 ]; then
+          role=(-M main -F "$corpus")
+        elif [ "$j" -eq 2 ]; then
+          role=(-S cmplog -c "$cmplog_dir/bin/$t" -l 2AT)
+        else
+          role=(-S "s$j" -p "${schedules[$(( (j - 3) % ${#schedules[@]} ))]}")
+        fi
+        # A session directory that exists is resumed (AFL_AUTORESUME); -i is used only for new ones.
+        afl-fuzz "${role[@]}" -i "$in" -o "$sess" -V "$secs" -t $((FUZZ_TIMEOUT * 1000)) -m none \
+          "${dict[@]}" "${extra[@]}" -- "$afl_dir/bin/$t" >"$run/logs/$t-afl-${role[1]}.log" 2>&1 &
+        pids+=($!) names+=("$t-afl-${role[1]}") roles+=("afl:$sess/${role[1]}") logs+=("$run/logs/$t-afl-${role[1]}.log")
+      done
     fi
-  fi
-  echo "$c" >>"$d/inputs"
+  done
 done
 
-echo "== fuzz summary: $(( $(date +%s) - start ))s, log $engine_log"
-found=0
-for d in "$OUT_DIR"/crashes/*/; do
-  [ -f "$d/signature" ] || continue
-  found=1
-  n=$(wc -l <"$d/inputs" 2>/dev/null || echo 0)
-  min_ops=$(grep -c '^cpu' "$d/crash.min.trace" 2>/dev/null || echo "?")
-  echo "  $(cat "$d/signature")  ($n input(s), minimised to $min_ops ops)"
-  echo "      make repro CRASH=${d}crash.bin${SLAB_BUGS:+ SLAB_BUGS=$SLAB_BUGS}"
-  echo "      minimised: ${d}crash.min.trace"
+interrupted=0
+on_signal() { interrupted=1; }
+trap on_signal INT TERM
+
+# --- status: one sample per engine every 5 s into runs/<id>/stats/<target>-<engine>.tsv ---
+# (elapsed, execs this run, exec/s over the last interval, coverage, corpus, crashes, stability)
+declare -A last_execs=() last_t=()
+sample() {
+  set +e +o pipefail
+  local now el t e f line execs cov corp cr stab rate key sum
+  now=$(date +%s); el=$(( now - start ))
+  status=""
+  for t in "${targets[@]}"; do
+    for e in "${engines[@]}"; do
+      key=$t-$e
+      if [ "$e" = libfuzzer ]; then
+        line=$(grep -a 'cov:' "$run/logs/$t-libfuzzer.log" 2>/dev/null | tail -1)
+        execs=$(grep -oE '^#[0-9]+' <<<"$line" | tr -d '#')
+        cov=$(grep -oE 'cov: [0-9]+' <<<"$line" | awk '{print $2}')
+        corp=$(ls "$OUT_DIR/corpus/$t" 2>/dev/null | wc -l)
+        [ "$SEEDS" = none ] && corp=$(ls "$run/corpus/$t" 2>/dev/null | wc -l)
+        cr=$(ls "$run/artifacts/$t" 2>/dev/null | grep -cE '^(crash|leak|timeout|oom)-')
+        stab=
+      else
+        sum=0 cov=0 corp=0 cr=0 stab=
+        for f in "$sess_root"/"$t"/*/fuzzer_stats; do
+          [ -f "$f" ] || continue
+          local inst; inst=$(basename "$(dirname "$f")")
+          local ex; ex=$(awk '/^execs_done/{print $3}' "$f")
+          local b=${base_execs[$t/$inst]:-0}
+          [ "${ex:-0}" -ge "$b" ] || { b=0; base_execs[$t/$inst]=0; }
+          sum=$(( sum + ${ex:-0} - b ))
+          local c; c=$(awk '/^edges_found/{print $3}' "$f"); [ "${c:-0}" -gt "$cov" ] && cov=$c
+          if [ "$inst" = main ]; then
+            corp=$(awk '/^corpus_count/{print $3}' "$f")
+            stab=$(awk '/^stability/{print $3}' "$f" | tr -d '%')
+          fi
+          cr=$(( cr + $(awk '/^saved_crashes|^unique_crashes/{print $3; exit}' "$f") + $(awk '/^saved_hangs|^unique_hangs/{print $3; exit}' "$f") ))
+        done
+        execs=$sum
+      fi
+      execs=${execs:-0}
+      rate=0
+      if [ -n "${last_t[$key]:-}" ] && [ "$now" -gt "${last_t[$key]}" ]; then
+        rate=$(( (execs - ${last_execs[$key]}) / (now - ${last_t[$key]}) ))
+        [ "$rate" -ge 0 ] || rate=0
+      elif [ "$el" -gt 0 ]; then rate=$(( execs / el )); fi
+      last_execs[$key]=$execs last_t[$key]=$now
+      printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$el" "$execs" "$rate" "${cov:-0}" "${corp:-0}" "${cr:-0}" "${stab:-}" >>"$run/stats/$key.tsv"
+      status+=" | $key exec/s ${rate} cov ${cov:--} corpus ${corp:-0} found ${cr:-0}${stab:+ stab ${stab}%}"
+    done
+  done
+  status="[$(hms "$el")/$(hms "$secs")]$status"
+  set -e -o pipefail
+}
+
+tty=0; [ -t 1 ] && tty=1
+last_print=$start
+declare -a exited_at=()
+alive() {
+  local i any=1 now; now=$(date +%s)
+  for i in "${!pids[@]}"; do
+    if kill -0 "${pids[$i]}" 2>/dev/null; then any=0; elif [ -z "${exited_at[$i]:-}" ]; then exited_at[$i]=$now; fi
+  done
+  return $any
+}
+while alive && [ "$interrupted" -eq 0 ]; do
+  now=$(date +%s)
+  # At FUZZ_TIME the engines stop on their own; a few seconds later they are stopped.
+  if [ "$now" -ge $(( deadline + 5 )) ]; then break; fi
+  sleep 5 & wait $! 2>/dev/null || true
+  [ "$interrupted" -eq 0 ] || break
+  sample
+  now=$(date +%s)
+  if [ $tty -eq 1 ]; then printf '\r\033[K%s' "$status"
+  elif [ $(( now - last_print )) -ge "$STATUS_INTERVAL" ]; then echo "$status"; last_print=$now; fi
 done
-[ $found -eq 0 ] && echo "  no crashes"
-echo "  this run: $new_crashes new crash input(s)"
-# Like make stress: a run that found something exits 1, so scripts and CI notice.
-[ "$new_crashes" -gt 0 ] && exit $EXIT_FOUND
+[ $tty -eq 1 ] && echo
+[ "$interrupted" -eq 1 ] && echo "fuzz: interrupted after $(hms $(( $(date +%s) - start ))): stopping the engines, then triage and the report"
+# Stop what still runs (SIGTERM: libFuzzer and afl-fuzz both finish cleanly and keep the corpus).
+# libFuzzer's fork-mode jobs are its children: stopped by their ids too.
+for p in "${pids[@]}"; do
+  kids=$(pgrep -P "$p" 2>/dev/null || true)
+  kill -TERM "$p" $kids 2>/dev/null || true
+done
+declare -a rcs=()
+for i in "${!pids[@]}"; do
+  rc=0
+  for _ in $(seq 1 30); do kill -0 "${pids[$i]}" 2>/dev/null || break; sleep 1; done
+  kill -KILL "${pids[$i]}" 2>/dev/null || true
+  wait "${pids[$i]}" 2>/dev/null || rc=$?
+  rcs[$i]=$rc
+done
+trap - INT TERM
+elapsed=$(( $(date +%s) - start ))
+sample
+[ $tty -eq 1 ] || echo "$status"
+
+# --- engines that died: an afl-fuzz that exits before FUZZ_TIME, an engine that fails ---
+dead=()
+for i in "${!pids[@]}"; do
+  log=${logs[$i]}
+  rc=${rcs[$i]}
+  early=0
+  if [ -n "${exited_at[$i]:-}" ] && [ "${exited_at[$i]}" -lt $(( deadline - 10 )) ] && [ "$interrupted" -eq 0 ]; then early=1; fi
+  why=
+  case "${roles[$i]}" in
+    libfuzzer) [ $early -eq 1 ] && why="stopped after $(hms $(( exited_at[i] - start ))), exit $rc" ;;
+    afl:*)
+      abort=$(grep -a 'PROGRAM ABORT' "$log" | head -1 | sed 's/\x1b\[[0-9;]*[A-Za-z]//g; s/.*PROGRAM ABORT : *//' || true)
+      if [ -n "$abort" ]; then why="afl-fuzz aborted: $abort"
+      elif [ ! -f "${roles[$i]#afl:}/fuzzer_stats" ]; then why="never started fuzzing, exit $rc"
+      elif [ $early -eq 1 ]; then why="stopped after $(hms $(( exited_at[i] - start ))), exit $rc"; fi ;;
+  esac
+  [ -n "$why" ] && dead+=("${names[$i]}: $why (log $(_rel "$log"))")
+done
+# ENGINE=both: what AFL++ found joins the libFuzzer corpus (only inputs that add coverage).
+if [[ " ${engines[*]} " == *" afl "* ]] && [[ " ${engines[*]} " == *" libfuzzer "* ]] && [ "$SEEDS" != none ]; then
+  for t in "${targets[@]}"; do
+    qs=(); for q in "$OUT_DIR"/afl/"$t"/*/queue; do [ -d "$q" ] && qs+=("$q"); done
+    [ ${#qs[@]} -gt 0 ] || continue
+    ASAN_OPTIONS=detect_leaks=0 timeout 300 "$lf_dir/bin/$t" -merge=1 -timeout="$FUZZ_TIMEOUT" \
+      -rss_limit_mb="$FUZZ_RSS_MB" $(lf_options "$t" | grep -v '^-dict') "$OUT_DIR/corpus/$t" "${qs[@]}" \
+      >"$run/logs/$t-merge.log" 2>&1 || echo "fuzz: merging AFL++'s queue into corpus/$t failed (see $(_rel "$run/logs/$t-merge.log"))" >&2
+  done
+fi
+
+# --- triage: this run's inputs only (libFuzzer artifacts of this run; AFL++ crashes and
+# hangs not triaged before, known by sha1) ---
+echo "fuzz: triage"
+for t in "${targets[@]}"; do
+  TRIAGE_BIN=$lf_dir/bin/$t
+  for f in "$run"/artifacts/"$t"/{crash,leak,timeout,oom}-*; do
+    [ -f "$f" ] && triage_input "$t" "$f" "libfuzzer:$(basename "$f")"
+  done
+  for f in "$sess_root"/"$t"/*/{crashes,hangs}*/id:*; do
+    [ -f "$f" ] && triage_input "$t" "$f" "afl:${f#"$sess_root/$t/"}"
+  done
+done
+
+# --- summary ---
+found=$TRIAGE_NEW
+echo "== fuzz summary: run $run_id, $(hms "$elapsed") of $(hms "$secs")$([ "$interrupted" -eq 1 ] && echo ", interrupted")"
+for t in "${targets[@]}"; do
+  for e in "${engines[@]}"; do
+    f=$run/stats/$t-$e.tsv
+    [ -s "$f" ] || continue
+    read -r execs cov corp stab < <(awk -F'\t' 'END{print $2, $4, $5, ($7==""?"-":$7)}' "$f")
+    echo "  $t $e: $execs execs, $(( execs / (elapsed > 0 ? elapsed : 1) )) exec/s, coverage $cov, corpus $corp$([ "$e" = afl ] && echo ", stability ${stab}%")"
+  done
+done
+if [ ${#dead[@]} -gt 0 ]; then
+  for d in "${dead[@]}"; do echo "  ENGINE DIED: $d"; done
+fi
+for t in "${targets[@]}"; do
+  for d in "$OUT_DIR"/crashes/"$t"/*/; do
+    [ -f "$d/signature" ] || continue
+    new=$(grep -cxF "$(basename "$d")" "$TRIAGE_LOG" || true)
+    min_ops=$(grep -c '^cpu' "$d/crash.min.trace" 2>/dev/null || echo "?")
+    echo "  [$t] $(cat "$d/kind"): $(cat "$d/signature")  ($(cat "$d/count") input(s), $new new in this run; reproduced $(cat "$d/reproduced")$([ -f "$d/FLAKY" ] && echo ", FLAKY"); minimised to $min_ops ops)"
+    echo "      $(head -1 "$d/repro")"
+  done
+done
+[ -z "$(ls -A "$OUT_DIR/crashes" 2>/dev/null | grep -v '^\.seen$')" ] && echo "  no crashes, hangs or OOMs"
+echo "  this run: $found new input(s) found, $TRIAGE_NEW_KEYS new bug(s)"
+
+# --- the morning report ---
+cat >"$run/run.json" <<EOF
+{"run": "$run_id", "start": $start, "elapsed": $elapsed, "fuzz_time": $secs, "jobs": $JOBS, "per": $per,
+ "engines": "$(echo "${engines[*]}")", "targets": "$(echo "${targets[*]}")", "slab_bugs": "$SLAB_BUGS",
+ "seeds": "$SEEDS", "interrupted": $interrupted, "new_inputs": $found, "new_bugs": $TRIAGE_NEW_KEYS,
+ "dead": [$(for d in "${dead[@]}"; do printf '"%s",' "${d//\"/\'}"; done | sed 's/,$//')]}
+EOF
+if [ "${REPORT_COVERAGE:-1}" = 1 ] && [ "$SEEDS" != none ]; then
+  echo "fuzz: coverage of the corpus (REPORT_COVERAGE=0 skips it)"
+  TARGETS="${targets[*]}" OUT_DIR=$OUT_DIR "$scripts_dir/coverage.sh" --quiet || echo "fuzz: the coverage replay failed; the report has no coverage" >&2
+fi
+python3 "$scripts_dir/report.py" "$OUT_DIR" "$run" || echo "fuzz: writing the report failed" >&2
+[ -f "$OUT_DIR/report/index.html" ] && echo "  report: $(_rel "$OUT_DIR/report/index.html") (summary.md, summary.json, plots)"
+
+[ "$found" -gt 0 ] && exit $EXIT_FOUND
+[ ${#dead[@]} -gt 0 ] && exit $EXIT_ERROR
 exit $EXIT_CLEAN

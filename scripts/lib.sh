@@ -95,3 +95,6 @@ positive_int() {
 fuzz_targets() {
   sed -n 's/^slab_fuzz_target(\([A-Za-z0-9_]*\).*/\1/p' "$root/fuzz/CMakeLists.txt"
 }
+
+# A path relative to the checkout when it is inside it (for messages people paste).
+_rel_path() { case "$1" in "$root"/*) echo "${1#"$root"/}" ;; *) echo "$1" ;; esac; }

@@ -11,7 +11,7 @@ source "$(dirname "$0")/../lib.sh"
 secs=${CHECK_TIME:-30}
 case "${1:-}" in --short) secs=${CHECK_TIME:-5} ;; "") ;; *) echo "usage: scripts/oss-fuzz/check.sh [--short]" >&2; exit $EXIT_USAGE ;; esac
 positive_int oss-fuzz-check CHECK_TIME "$secs"
-out_root=${OUT_ROOT:-$root/out}
+out_root=$(realpath -m "${OUT_ROOT:-$root/out}")
 engines=${ENGINES:-libfuzzer afl}
 mkdir -p "$out_root"
 found=0
