@@ -13,6 +13,12 @@
  * drain, and only then takes cpu_hotplug_lock for write: an op may take cpus_read_lock()
  * while it occupies its CPU, so waiting for occupancy under the write lock would
  * deadlock against it.
+ *
+ * Fibers (sched_active(): a driver runs this thread's tasks as fibers): the holder of the
+ * lock, or a task pinned to a dying CPU, may be another fiber of this very thread, so every
+ * wait yields with sched_wait() instead of spinning, and only what the *current task*
+ * holds can make a wait endless (a BUG). Readers then queue behind a waiting writer unless
+ * the task itself already reads (recursion).
  */
 #include <sched.h>
 #include <stdlib.h>
@@ -20,6 +26,7 @@
 #include "cpu.h"
 #include "locks.h"
 #include "report.h"
+#include "sched_point.h"
 
 struct cpuhp_step {
 	const char *name;
@@ -74,10 +81,18 @@ void cpuhp_setup_state(enum cpuhp_state state, const char *name, cpuhp_cb_t star
 	__atomic_store_n(&cpuhp_steps[state].teardown, teardown, __ATOMIC_RELEASE);
 }
 
-static void hotplug_wait(unsigned int *spins)
+/* One round of waiting for another task: a scheduler's yield, or spin then sched_yield(). */
+static void hotplug_wait_on(unsigned int *spins, const void *on, const char *what)
 {
+	if (sched_wait(on, what))
+		return;
 	if (++*spins > 64)
 		sched_yield();
+}
+
+static void hotplug_wait(unsigned int *spins)
+{
+	hotplug_wait_on(spins, &hp_state, "hotplug");
 }
 
 static void __attribute__((noreturn)) hotplug_deadlock(const char *func, const char *what)
@@ -95,13 +110,18 @@ void cpus_read_lock(void)
 	lockdep_acquire(&cpu_hotplug_dep, false, __func__);
 	for (;;) {
 		int s = __atomic_load_n(&hp_state, __ATOMIC_RELAXED);
+		bool fibers = sched_active();
+		/* may pass a waiting writer: fibers, this task reads; threads, this thread does */
+		bool recursive = fibers ? t->hotplug_read_depth > 0 : thread_reads > 0;
+		bool self_writes = fibers ? t->hotplug_write_held :
+			__atomic_load_n(&hp_writer_thread, __ATOMIC_RELAXED) == self;
 
-		if (s >= 0 && (thread_reads > 0 ||
+		if (s >= 0 && (recursive ||
 			       !__atomic_load_n(&hp_writers_waiting, __ATOMIC_RELAXED)) &&
 		    __atomic_compare_exchange_n(&hp_state, &s, s + 1, false, __ATOMIC_ACQUIRE,
 						__ATOMIC_RELAXED))
 			break;
-		if (s < 0 && __atomic_load_n(&hp_writer_thread, __ATOMIC_RELAXED) == self) {
+		if (s < 0 && self_writes) {
 			lockdep_release(&cpu_hotplug_dep, __func__);
 			hotplug_deadlock(__func__, "cpus_read_lock() while this thread holds "
 					 "cpu_hotplug_lock for write");
@@ -133,7 +153,8 @@ void cpus_write_lock(void)
 	int zero = 0;
 
 	lockdep_acquire(&cpu_hotplug_dep, false, __func__);
-	if (thread_reads > 0 || __atomic_load_n(&hp_writer_thread, __ATOMIC_RELAXED) == self) {
+	if (sched_active() ? t->hotplug_read_depth > 0 || t->hotplug_write_held :
+	    thread_reads > 0 || __atomic_load_n(&hp_writer_thread, __ATOMIC_RELAXED) == self) {
 		lockdep_release(&cpu_hotplug_dep, __func__);
 		hotplug_deadlock(__func__, "cpus_write_lock() while this thread holds "
 				 "cpu_hotplug_lock");
@@ -239,10 +260,10 @@ int cpu_down(int cpu)
 	while (!__atomic_compare_exchange_n(&occupancy_blocked[cpu], &expected, 1, false,
 					    __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST)) {
 		expected = 0;
-		hotplug_wait(&spins);
+		hotplug_wait_on(&spins, &occupancy_blocked[cpu], "cpu_down");
 	}
 	while (__atomic_load_n(&occupancy[cpu], __ATOMIC_SEQ_CST))
-		hotplug_wait(&spins);
+		hotplug_wait_on(&spins, &occupancy[cpu], "cpu_down: CPU occupied");
 
 	cpus_write_lock();
 	if (!cpu_online(cpu)) {
@@ -252,10 +273,17 @@ int cpu_down(int cpu)
 	} else {
 		int pinned;
 
-		set_cpu_online(cpu, false);
-		pinned = migrate_tasks_from(cpu);
-		if (pinned >= 0) {
+		for (;;) {
+			set_cpu_online(cpu, false);
+			pinned = migrate_tasks_from(cpu);
+			if (pinned < 0)
+				break;
 			set_cpu_online(cpu, true);
+			/* Fibers: a task pinned there (local lock, interrupt) is another fiber
+			 * unless it is this one; wait for it to leave the section. */
+			if (pinned != current_task()->id &&
+			    sched_wait(&occupancy[cpu], "cpu_down: task pinned to the CPU"))
+				continue;
 			__atomic_store_n(&occupancy_blocked[cpu], 0, __ATOMIC_RELEASE);
 			cpus_write_unlock();
 			report_simple(REPORT_BUG, __func__,
@@ -270,6 +298,8 @@ int cpu_down(int cpu)
 			cpuhp_cb_t cb = __atomic_load_n(&cpuhp_steps[state].teardown,
 							__ATOMIC_ACQUIRE);
 
+			/* between two states (and after the CPU went offline) */
+			sched_point(SP_HOTPLUG_STEP);
 			if (cb)
 				cb((unsigned int)cpu);
 		}
@@ -296,6 +326,8 @@ int cpu_up(int cpu)
 	for (state = 0; state < CPUHP_NR_STATES; state++) {
 		cpuhp_cb_t cb = __atomic_load_n(&cpuhp_steps[state].startup, __ATOMIC_ACQUIRE);
 
+		if (state)
+			sched_point(SP_HOTPLUG_STEP);
 		if (cb && (ret = cb((unsigned int)cpu)) != 0)
 			break;
 	}

@@ -15,6 +15,7 @@
 enum cpuhp_state {
 	CPUHP_SLUB_DEAD,	/* slub_cpu_dead: runs after the CPU is gone */
 	CPUHP_RCU_DEAD,		/* rcutree_migrate_callbacks (takedown_cpu) */
+	CPUHP_AP_WORKQUEUE_ONLINE, /* workqueue_offline_cpu: unbind the CPU's pending work */
 	CPUHP_AP_KASAN_ONLINE,	/* kasan_cpu_offline: on the dying CPU, before it is gone */
 	CPUHP_NR_STATES,
 };

@@ -83,6 +83,7 @@ void platform_init(const struct platform_config *cfg)
 	report_set_mode(c.report_mode);
 	lockdep_reset();
 	hotplug_reset();
+	workqueue_reset();
 	rcu_init(c.rcu);
 	kasan_init(c.kasan, c.quarantine_bytes);
 }

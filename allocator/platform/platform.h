@@ -15,6 +15,8 @@
 #include "report.h"
 #include "rcu.h"
 #include "kasan.h"
+#include "workqueue.h"
+#include "sched_point.h"
 
 struct platform_config {
 	unsigned int nr_cpus;		/* 1..MAX_CPUS (default 4) */

@@ -35,6 +35,7 @@
 #include "hotplug.h"
 #include "atomic.h"
 #include "report.h"
+#include "sched_point.h"
 
 #if defined(__SANITIZE_THREAD__)
 #define RCU_TSAN 1
@@ -200,10 +201,14 @@ static bool rcu_valid_cpu(int cpu, const char *func)
 	return false;
 }
 
-/* A grace period waited for on this OS thread while it holds a reader never ends. */
+/*
+ * A grace period waited for on this OS thread while it holds a reader never ends. With a
+ * scheduler (fibers) the readers of other tasks of this thread will run and leave, so only
+ * a reader section of the current task itself is endless.
+ */
 static bool rcu_would_wait_forever(const char *func)
 {
-	if (!rcu_thread_readers)
+	if (sched_active() ? !current_task()->rcu_read_depth : !rcu_thread_readers)
 		return false;
 	report_simple(REPORT_BUG, func,
 		      "would wait forever for a reader: %d rcu_read_lock() section(s) active on this thread (task %d depth %d)",
@@ -484,11 +489,13 @@ bool rcu_gp_advance(void)
 	return true;
 }
 
-/* End one grace period; readers on other OS threads are waited for. */
+/* End one grace period; readers on other OS threads (or other fibers) are waited for. */
 static void rcu_wait_gp(void)
 {
-	while (!rcu_gp_advance())
-		sched_yield();
+	while (!rcu_gp_advance()) {
+		if (!sched_wait(&rcu_active_readers, "rcu"))
+			sched_yield();
+	}
 }
 
 unsigned int rcu_invoke_callbacks(int cpu)
