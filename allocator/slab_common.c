@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "slab_internal.h"
+#include "sched_points.h"
 
 struct list_head slab_caches = LIST_HEAD_INIT(slab_caches);
 struct kmem_cache *kmalloc_caches[KMALLOC_SHIFT_HIGH + 2];
@@ -218,6 +219,7 @@ static void __kvfree_rcu_barrier(void)
 void kvfree_rcu_barrier(void)
 {
 	flush_all_rcu_sheaves();
+	sched_point(SP_kvfree_rcu_barrier_flushed);
 	__kvfree_rcu_barrier();
 }
 
@@ -232,12 +234,14 @@ void kvfree_rcu_barrier_on_cache(struct kmem_cache *s)
 			flush_rcu_sheaves_on_cache(s);
 			cpus_read_unlock();
 		}
+		sched_point(SP_kvfree_rcu_barrier_on_cache_flushed);
 		/*
 		 * The flush handed rcu_free sheaves to call_rcu(); wait for them before the
 		 * destroy drains the KASAN quarantine (the seed bug dropped this).
 		 */
 		if (!SLAB_BUG(destroy_no_rcu_barrier))
 			rcu_barrier();
+		sched_point(SP_kvfree_rcu_barrier_on_cache_done);
 	}
 	__kvfree_rcu_barrier();
 }
@@ -254,8 +258,10 @@ void kmem_cache_destroy(struct kmem_cache *s)
 
 	/* in-flight kfree_rcu()'s (sheaves and classic) */
 	kvfree_rcu_barrier_on_cache(s);
+	sched_point(SP_destroy_after_kvfree_rcu_barrier);
 	/* kfree_nolock() deferred frees */
 	defer_free_barrier();
+	sched_point(SP_destroy_before_lock);
 
 	cpus_read_lock();
 	mutex_lock(&slab_mutex);
@@ -267,8 +273,10 @@ void kmem_cache_destroy(struct kmem_cache *s)
 	}
 
 	/* free asan quarantined objects */
+	sched_point(SP_destroy_before_kasan_shutdown);
 	if (!__kmem_cache_empty(s))
 		kasan_cache_shutdown(slab_kasan_info(s));
+	sched_point(SP_destroy_before_shutdown);
 
 	err = __kmem_cache_shutdown(s);
 	if (err) {
@@ -280,6 +288,7 @@ void kmem_cache_destroy(struct kmem_cache *s)
 	list_del(&s->list);
 	mutex_unlock(&slab_mutex);
 	cpus_read_unlock();
+	sched_point(SP_destroy_after_unlock);
 
 	if (err) {
 		/* leaked on purpose: safer than a use-after-free of the cache */
@@ -422,6 +431,23 @@ void kfree_nolock(const void *p)
 /* ------------------------------------------------------------------------------------
  * Boot and reset.
  */
+
+#define SP_DESC(name, func, where) { "SP_" #name, func, where },
+static const struct sched_point_desc slab_sched_point_table[] = {
+	SLAB_SCHED_POINTS(SP_DESC)
+};
+#undef SP_DESC
+_Static_assert(ARRAY_SIZE(slab_sched_point_table) == NR_SLAB_SCHED_POINTS,
+	       "sched_points.h: table and enum disagree");
+
+/* The allocator's points follow the platform's: SP_<name> is their registered id. */
+void slab_sched_points_init(void)
+{
+	int base = sched_points_register(slab_sched_point_table,
+					 (int)ARRAY_SIZE(slab_sched_point_table));
+
+	BUG_ON(base != NR_PLATFORM_SCHED_POINTS);
+}
 void kmem_cache_init(void)
 {
 	/* the platform's lockdep_reset() forgot its class; a BUG may have left it held */
@@ -429,6 +455,7 @@ void kmem_cache_init(void)
 	if (slab_fault_sheaf_alloc < 0)
 		slab_fault_sheaf_alloc = fault_site_register("sheaf_alloc");
 	cpuhp_setup_state(CPUHP_SLUB_DEAD, "slub:dead", slub_cpu_setup, slub_cpu_dead);
+	slab_sched_points_init();
 	slab_initialized = true;
 }
 

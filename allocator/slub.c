@@ -10,9 +10,14 @@
  * barn->lock, n->list_lock } -> slab_lock. barn->lock and list_lock never nest.
  *
  * Emulation notes:
- * - "queue_work_on(cpu) + flush_work" (flush_all_cpus_locked, flush_rcu_sheaves_on_cache)
- *   becomes a direct call that takes the target CPU's pcs->lock: the lock is what
- *   serialises the work with that CPU's users, in the kernel as here.
+ * - flush_all_cpus_locked() and flush_rcu_sheaves_on_cache() queue_work_on() a per-CPU
+ *   work (slub_flush[]) to every online CPU and flush_work() them, as the kernel does: the
+ *   work runs on its CPU (platform/workqueue.h: a scheduler's kworker fiber, else inline
+ *   on a kworker task of that CPU) and flushes this_cpu_ptr(s->cpu_sheaves); work queued
+ *   to a CPU that goes offline runs unbound, on another CPU.
+ * - sched_point(SP_...) marks where the kernel may be preempted, migrated or interrupted
+ *   between two steps others can observe (sched_points.h lists them); it compiles to
+ *   nothing without SLAB_SCHED.
  * - Sheaves and node structures live on the platform metadata heap (mem.h), not in
  *   kmalloc caches, so the page arena holds only slab pages.
  * - Debug flags only disable sheaves (as in the kernel); red zones, poisoning and
@@ -21,6 +26,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "slab_internal.h"
+#include "sched_points.h"
 
 #ifdef __SANITIZE_ADDRESS__
 #define SLAB_ASAN 1
@@ -142,6 +148,8 @@ static bool slab_update_freelist(struct kmem_cache *s, struct slab *slab, double
 	}
 	if (!ok)
 		stat(s, CMPXCHG_DOUBLE_FAIL);
+	if (!ok)
+		sched_point(SP_freelist_cmpxchg_retry);
 	return ok;
 }
 
@@ -605,6 +613,7 @@ static unsigned int __refill_objects_node(struct kmem_cache *s, void **p, unsign
 	INIT_LIST_HEAD(&isolated);
 	if (!get_partial_node_bulk(s, n, &isolated, min, max, allow_spin))
 		return 0;
+	sched_point(SP_refill_isolated);
 
 	list_for_each_entry_safe(slab, next, &isolated, slab_list) {
 		void *object, *surplus_tail = NULL;
@@ -709,6 +718,7 @@ static unsigned int refill_objects(struct kmem_cache *s, void **p, gfp_t gfp, un
 		if (!slab)
 			break;
 		refilled += alloc_from_new_slab(s, slab, p + refilled, max - refilled, true);
+		sched_point(SP_refill_new_slab);
 	}
 	return refilled;
 }
@@ -783,6 +793,7 @@ static struct slub_percpu_sheaves *__pcs_replace_empty_main(struct kmem_cache *s
 		}
 	}
 	local_unlock(&pcs->lock);
+	sched_point(SP_replace_empty_unlocked);
 
 	if (!can_alloc)
 		return NULL;
@@ -807,6 +818,7 @@ static struct slub_percpu_sheaves *__pcs_replace_empty_main(struct kmem_cache *s
 		return NULL;
 
 	/* We may be on another CPU now. */
+	sched_point(SP_replace_empty_relock);
 	local_lock(&s->cpu_sheaves[smp_processor_id()].lock);
 	pcs = this_cpu_ptr(s->cpu_sheaves);
 	barn = get_barn(s);
@@ -920,8 +932,10 @@ do_alloc:
 	local_unlock(&pcs->lock);
 	stat_add(s, ALLOC_FASTPATH, batch);
 	allocated += batch;
-	if (allocated < size)
+	if (allocated < size) {
+		sched_point(SP_alloc_bulk_batch);
 		goto next_batch;
+	}
 	return allocated;
 }
 
@@ -1128,8 +1142,14 @@ static void __slab_free(struct kmem_cache *s, struct slab *slab, void *head, voi
 				spin_lock(&n->list_lock);
 			on_node_partial = slab_test_partial(slab);
 		}
+		sched_point(SP_slab_free_before_cmpxchg);
 		if (slab_update_freelist(s, slab, old, new))
 			break;
+		if (n && take_lock) {
+			spin_unlock(&n->list_lock);
+			n = NULL;
+		}
+		sched_point(SP_slab_free_retry);
 	}
 
 	if (!n)
@@ -1311,6 +1331,7 @@ restart:
 		stat(s, BARN_PUT_FAIL);
 		pcs->spare = NULL;
 		local_unlock(&pcs->lock);
+		sched_point(SP_replace_full_spare_flush);
 		sheaf_flush_unused(s, to_flush);
 		empty = to_flush;
 		goto got_empty;
@@ -1319,6 +1340,7 @@ restart:
 
 alloc_empty:
 	local_unlock(&pcs->lock);
+	sched_point(SP_replace_full_unlocked);
 
 	/*
 	 * kfree_nolock() cannot allocate a sheaf or flush (bug B9 was exactly this: a
@@ -1335,6 +1357,7 @@ alloc_empty:
 		stat(s, BARN_PUT_FAIL);
 	if (!allow_spin || !sheaf_flush_main(s))
 		return NULL;
+	sched_point(SP_replace_full_relock);
 	if (!local_trylock(&s->cpu_sheaves[smp_processor_id()].lock))
 		return NULL;
 	pcs = this_cpu_ptr(s->cpu_sheaves);
@@ -1344,6 +1367,7 @@ alloc_empty:
 	return pcs;
 
 got_empty:
+	sched_point(SP_replace_full_relock);
 	if (!local_trylock(&s->cpu_sheaves[smp_processor_id()].lock)) {
 		barn = get_barn(s);
 		if (barn)
@@ -1569,10 +1593,12 @@ do_free:
 	local_unlock(&pcs->lock);
 	stat_add(s, FREE_FASTPATH, batch);
 	j += batch;
+	sched_point(SP_free_bulk_batch);
 	goto next_batch;
 
 no_empty:
 	local_unlock(&pcs->lock);
+	sched_point(SP_free_bulk_batch);
 fallback:
 	/* no empty sheaf obtainable: the rest goes to slabs */
 	sheaf_objects_state(s, p + j, size - j, KASAN_STATE_FREE);
@@ -1714,10 +1740,12 @@ bool __kfree_rcu_sheaf(struct kmem_cache *s, void *obj)
 			goto do_free;
 		}
 		local_unlock(&pcs->lock);
+		sched_point(SP_kfree_rcu_unlocked);
 
 		empty = alloc_empty_sheaf(s, GFP_NOWAIT);
 		if (!empty)
 			goto fail;
+		sched_point(SP_kfree_rcu_relock);
 		if (!local_trylock(&s->cpu_sheaves[smp_processor_id()].lock)) {
 			barn_put_empty_sheaf(barn, empty);
 			goto fail;
@@ -1745,9 +1773,12 @@ do_free:
 		rcu_sheaf->node = numa_mem_id();
 	}
 	/* Before local_unlock, so a concurrent flush_rcu_sheaf cannot miss it. */
-	if (rcu_sheaf)
+	if (rcu_sheaf) {
+		sched_point(SP_kfree_rcu_before_call_rcu);
 		submit_rcu_sheaf(s, rcu_sheaf, rcu_free_sheaf);
+	}
 	local_unlock(&pcs->lock);
+	sched_point(SP_kfree_rcu_after_unlock);
 	stat(s, FREE_RCU_SHEAF);
 	return true;
 fail:
@@ -1755,35 +1786,76 @@ fail:
 	return false;
 }
 
-/* The flush_rcu_sheaf work, run for `cpu` under that CPU's pcs lock. */
-static void flush_rcu_sheaf(struct kmem_cache *s, int cpu)
+/*
+ * The per-CPU flush works of flush_rcu_sheaves_on_cache() and flush_all_cpus_locked(), as
+ * the kernel's DEFINE_PER_CPU(struct slub_flush_work, slub_flush): one item per CPU, used
+ * by one flush at a time (flush_lock), INIT_WORK()ed again by each.
+ */
+struct slub_flush_work {
+	struct work_struct work;
+	struct kmem_cache *s;
+	bool skip;
+};
+
+static DEFINE_MUTEX(flush_lock);
+static struct slub_flush_work slub_flush[MAX_CPUS];
+
+/*
+ * The flush_rcu_sheaf work: runs on the CPU it was queued to (or, queued to a CPU that
+ * went offline, on whichever CPU the unbound worker is on) and flushes *that* CPU's
+ * rcu_free sheaf.
+ */
+static void flush_rcu_sheaf(struct work_struct *w)
 {
-	struct slub_percpu_sheaves *pcs = per_cpu_ptr(s->cpu_sheaves, cpu);
+	struct slub_flush_work *sfw = container_of(w, struct slub_flush_work, work);
+	struct kmem_cache *s = sfw->s;
+	struct slub_percpu_sheaves *pcs;
 	struct slab_sheaf *rcu_free;
 
-	local_lock(&pcs->lock);
+	local_lock(&s->cpu_sheaves[smp_processor_id()].lock);
+	pcs = this_cpu_ptr(s->cpu_sheaves);
 	rcu_free = pcs->rcu_free;
 	pcs->rcu_free = NULL;
 	local_unlock(&pcs->lock);
-	if (rcu_free)
+	if (rcu_free) {
+		sched_point(SP_flush_rcu_sheaf_before_call_rcu);
 		submit_rcu_sheaf(s, rcu_free, rcu_free_sheaf_nobarn);
+		sched_point(SP_flush_rcu_sheaf_after_call_rcu);
+	}
 }
-
-static DEFINE_MUTEX(flush_lock);
 
 /*
  * Needs cpus_read_lock so the set of online CPUs cannot change under us: the assertion is
  * the one the fix for bug B2 added; the caller that forgot the lock is the seeded bug.
+ * Without it a CPU may go down between the two walks: its work is then run by an unbound
+ * worker on another CPU (or not yet at all: the second walk skips offline CPUs) while its
+ * rcu_free sheaf waits for slub_cpu_dead().
  */
 void flush_rcu_sheaves_on_cache(struct kmem_cache *s)
 {
+	struct slub_flush_work *sfw;
 	int cpu;
 
 	lockdep_assert_cpus_held();
 
 	mutex_lock(&flush_lock);
-	for_each_online_cpu(cpu)
-		flush_rcu_sheaf(s, cpu);	/* queue_work_on + flush_work */
+	for_each_online_cpu(cpu) {
+		sfw = &slub_flush[cpu];
+		/*
+		 * We don't check if the rcu_free sheaf exists: a racing __kfree_rcu_sheaf()
+		 * might have just removed it. Running flush_rcu_sheaf() on the CPU makes sure
+		 * that __kfree_rcu_sheaf() finished its call_rcu().
+		 */
+		INIT_WORK(&sfw->work, flush_rcu_sheaf);
+		sfw->s = s;
+		queue_work_on(cpu, &sfw->work);
+		sched_point(SP_flush_rcu_queue_walk);
+	}
+	for_each_online_cpu(cpu) {
+		sfw = &slub_flush[cpu];
+		flush_work(&sfw->work);
+		sched_point(SP_flush_rcu_flush_walk);
+	}
 	mutex_unlock(&flush_lock);
 }
 
@@ -1796,9 +1868,11 @@ void flush_all_rcu_sheaves(void)
 	list_for_each_entry(s, &slab_caches, list) {
 		if (cache_has_sheaves(s))
 			flush_rcu_sheaves_on_cache(s);
+		sched_point(SP_flush_all_rcu_sheaves_cache);
 	}
 	mutex_unlock(&slab_mutex);
 	cpus_read_unlock();
+	sched_point(SP_flush_all_rcu_sheaves_before_barrier);
 	rcu_barrier();
 }
 
@@ -1806,43 +1880,62 @@ void flush_all_rcu_sheaves(void)
  * Flushing per-CPU sheaves: shrink, destroy, hotplug.
  */
 
-/* pcs_flush_all(): the flush_cpu_sheaves work, under the target CPU's lock. */
-static void pcs_flush_all(struct kmem_cache *s, int cpu)
+/* pcs_flush_all(): everything of the CPU the flush_cpu_sheaves work runs on. */
+static void pcs_flush_all(struct kmem_cache *s)
 {
-	struct slub_percpu_sheaves *pcs = per_cpu_ptr(s->cpu_sheaves, cpu);
+	struct slub_percpu_sheaves *pcs;
 	struct slab_sheaf *spare, *rcu_free;
 	void *objects[PCS_BATCH_MAX];
 	unsigned int batch;
 
-	local_lock(&pcs->lock);
+	local_lock(&s->cpu_sheaves[smp_processor_id()].lock);
+	pcs = this_cpu_ptr(s->cpu_sheaves);
 	spare = pcs->spare;
 	pcs->spare = NULL;
 	rcu_free = pcs->rcu_free;
 	pcs->rcu_free = NULL;
 	local_unlock(&pcs->lock);
+	sched_point(SP_pcs_flush_all_detached);
 
 	if (spare) {
 		sheaf_flush_unused(s, spare);
 		free_empty_sheaf(s, spare);
 	}
-	if (rcu_free)
+	if (rcu_free) {
 		submit_rcu_sheaf(s, rcu_free, rcu_free_sheaf_nobarn);
+		sched_point(SP_pcs_flush_all_after_call_rcu);
+	}
 
-	/* sheaf_flush_main() for a given CPU: batches, lock dropped while freeing */
+	/*
+	 * sheaf_flush_main(), in batches with the lock dropped while freeing; a blocking
+	 * local_lock rather than its trylock, so another task of this CPU (stress) cannot make
+	 * the flush skip main. The task is preemptible between batches (a migrated kworker
+	 * goes on with its new CPU's main, as the kernel's unbound worker would).
+	 */
 	do {
-		local_lock(&pcs->lock);
+		local_lock(&s->cpu_sheaves[smp_processor_id()].lock);
+		pcs = this_cpu_ptr(s->cpu_sheaves);
 		batch = min(PCS_BATCH_MAX, pcs->main->size);
 		pcs->main->size -= batch;
 		memcpy(objects, pcs->main->objects + pcs->main->size, batch * sizeof(void *));
 		local_unlock(&pcs->lock);
+		sched_point(SP_pcs_flush_all_batch);
 		__kmem_cache_free_bulk(s, batch, objects);
 		stat_add(s, SHEAF_FLUSH, batch);
 	} while (batch);
 }
 
+static void flush_cpu_sheaves(struct work_struct *w)
+{
+	struct slub_flush_work *sfw = container_of(w, struct slub_flush_work, work);
+
+	if (cache_has_sheaves(sfw->s))
+		pcs_flush_all(sfw->s);
+}
+
 /*
  * The kernel reads these racily before queueing the flush work; we check under the target
- * CPU's lock, which the emulated work would take anyway, so TSan sees no race.
+ * CPU's lock, which the work takes anyway, so TSan sees no race.
  */
 static bool has_pcs_used(int cpu, struct kmem_cache *s)
 {
@@ -1857,6 +1950,7 @@ static bool has_pcs_used(int cpu, struct kmem_cache *s)
 
 static void flush_all_cpus_locked(struct kmem_cache *s)
 {
+	struct slub_flush_work *sfw;
 	int cpu;
 
 	lockdep_assert_cpus_held();
@@ -1864,8 +1958,24 @@ static void flush_all_cpus_locked(struct kmem_cache *s)
 		return;
 	mutex_lock(&flush_lock);
 	for_each_online_cpu(cpu) {
-		if (has_pcs_used(cpu, s))
-			pcs_flush_all(s, cpu);
+		sfw = &slub_flush[cpu];
+		if (!has_pcs_used(cpu, s)) {
+			sfw->skip = true;
+			sched_point(SP_flush_all_queue_walk);
+			continue;
+		}
+		INIT_WORK(&sfw->work, flush_cpu_sheaves);
+		sfw->skip = false;
+		sfw->s = s;
+		queue_work_on(cpu, &sfw->work);
+		sched_point(SP_flush_all_queue_walk);
+	}
+	for_each_online_cpu(cpu) {
+		sfw = &slub_flush[cpu];
+		if (sfw->skip)
+			continue;
+		flush_work(&sfw->work);
+		sched_point(SP_flush_all_flush_walk);
 	}
 	mutex_unlock(&flush_lock);
 }
@@ -1902,6 +2012,7 @@ int slub_cpu_dead(unsigned int cpu)
 	list_for_each_entry(s, &slab_caches, list) {
 		if (cache_has_sheaves(s))
 			__pcs_flush_all_cpu(s, cpu);
+		sched_point(SP_slub_cpu_dead_cache);
 	}
 	mutex_unlock(&slab_mutex);
 	return 0;
@@ -2001,6 +2112,7 @@ static int __kmem_cache_do_shrink(struct kmem_cache *s)
 			discard_slab(s, slab);
 		if (atomic_read(&n->nr_slabs))
 			ret = 1;
+		sched_point(SP_shrink_node);
 	}
 	return ret;
 }
@@ -2075,10 +2187,12 @@ int __kmem_cache_shutdown(struct kmem_cache *s)
 	int node;
 
 	flush_all_cpus_locked(s);
+	sched_point(SP_shutdown_after_flush);
 
 	/* we might have rcu sheaves in flight */
 	if (cache_has_sheaves(s))
 		rcu_barrier();
+	sched_point(SP_shutdown_after_rcu_barrier);
 
 	if (!SLAB_BUG(shutdown_barn_per_node))
 		barn_shrink_all(s);
@@ -2209,6 +2323,7 @@ struct slab_sheaf *kmem_cache_prefill_sheaf(struct kmem_cache *s, gfp_t gfp, uns
 			stat(s, BARN_GET_FAIL);
 	}
 	local_unlock(&pcs->lock);
+	sched_point(SP_prefill_unlocked);
 
 	if (!sheaf)
 		sheaf = alloc_empty_sheaf(s, gfp);
@@ -2246,6 +2361,7 @@ void kmem_cache_return_sheaf(struct kmem_cache *s, gfp_t gfp, struct slab_sheaf 
 	local_unlock(&pcs->lock);
 	if (!sheaf)
 		return;
+	sched_point(SP_return_sheaf_unlocked);
 
 	stat(s, SHEAF_RETURN_SLOW);
 	/* Refill so it can be a full barn sheaf; if that fails it goes away. */
@@ -2339,8 +2455,10 @@ retry:
 		/* likely this CPU was interrupted holding this bucket's locks: next bucket */
 		size = s->object_size + 1;
 		can_retry = false;
-		if (size <= KMALLOC_MAX_CACHE_SIZE)
+		if (size <= KMALLOC_MAX_CACHE_SIZE) {
+			sched_point(SP_kmalloc_nolock_retry);
 			goto retry;
+		}
 	}
 	if (ret)
 		slab_post_alloc_hook(s, alloc_gfp, 1, &ret);
