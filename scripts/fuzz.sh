@@ -107,6 +107,22 @@ lf_options() {
   awk '/^\[/{s=($0=="[libfuzzer]")} s && /=/{gsub(/ /,""); print "-"$0}' "$f" | sed "s|^-dict=|-dict=$root/fuzz/|"
 }
 
+# One libFuzzer worker: runs the target until the deadline, again after each finding.
+lf_worker() {
+  local t=$1 w=$2 k=0 left; shift 2
+  trap 'kill -TERM $child 2>/dev/null; exit 0' TERM
+  while left=$(( deadline - $(date +%s) )); [ "$left" -gt 2 ]; do
+    k=$((k + 1))
+    # shellcheck disable=SC2046
+    "$lf_dir/bin/$t" -timeout="$FUZZ_TIMEOUT" -rss_limit_mb="$FUZZ_RSS_MB" -max_total_time="$left" \
+      $(lf_options "$t") -artifact_prefix="$run/artifacts/$t/" -print_final_stats=1 \
+      "$@" >"$run/logs/$t-libfuzzer-$w.$k.log" 2>&1 &
+    child=$!
+    wait $child || true
+    # A libFuzzer that never got to fuzzing (bad options, a broken build) is not restarted.
+    grep -aq 'INITED' "$run/logs/$t-libfuzzer-$w.$k.log" || exit 3
+  done
+}
 pids=() names=() roles=() logs=()
 sess_root=$OUT_DIR/afl; [ "$SEEDS" = none ] && sess_root=$run/afl
 # AFL++'s totals before this run (a resumed session counts on from them).
@@ -130,12 +146,13 @@ for t in "${targets[@]}"; do
         # AFL++'s queues from earlier runs: the corpus is shared both ways.
         for q in "$OUT_DIR"/afl/"$t"/*/queue; do [ -d "$q" ] && inputs+=("$q"); done
       fi
-      # shellcheck disable=SC2046
-      "$lf_dir/bin/$t" -fork="$per" -ignore_crashes=1 -ignore_ooms=1 -ignore_timeouts=1 \
-        -timeout="$FUZZ_TIMEOUT" -rss_limit_mb="$FUZZ_RSS_MB" -max_total_time="$secs" \
-        $(lf_options "$t") -artifact_prefix="$run/artifacts/$t/" -print_final_stats=1 \
-        "${inputs[@]}" >"$run/logs/$t-libfuzzer.log" 2>&1 &
-      pids+=($!) names+=("$t-libfuzzer") roles+=(libfuzzer) logs+=("$run/logs/$t-libfuzzer.log")
+      # $per independent workers sharing the corpus directory (libFuzzer re-reads it every
+      # second). A worker that stops on a crash, hang or OOM starts again until FUZZ_TIME:
+      # libFuzzer's -fork mode does the same but spends most of its time starting jobs.
+      for w in $(seq 1 "$per"); do
+        lf_worker "$t" "$w" "${inputs[@]}" &
+        pids+=($!) names+=("$t-libfuzzer-$w") roles+=(libfuzzer) logs+=("$run/logs/$t-libfuzzer-$w.1.log")
+      done
     else
       sess=$OUT_DIR/afl/$t
       [ "$SEEDS" = none ] && sess=$run/afl/$t
@@ -177,9 +194,14 @@ sample() {
     for e in "${engines[@]}"; do
       key=$t-$e
       if [ "$e" = libfuzzer ]; then
-        line=$(grep -a 'cov:' "$run/logs/$t-libfuzzer.log" 2>/dev/null | tail -1)
-        execs=$(grep -oE '^#[0-9]+' <<<"$line" | tr -d '#')
-        cov=$(grep -oE 'cov: [0-9]+' <<<"$line" | awk '{print $2}')
+        # every worker's every process: the last "#N ... cov: C" line of each log
+        execs=0 cov=0
+        for f in "$run"/logs/"$t"-libfuzzer-*.log; do
+          [ -f "$f" ] || continue
+          line=$(grep -a 'cov:' "$f" | tail -1)
+          local n c; n=$(grep -oE '^#[0-9]+' <<<"$line" | tr -d '#'); c=$(grep -oE 'cov: [0-9]+' <<<"$line" | awk '{print $2}')
+          execs=$(( execs + ${n:-0} )); [ "${c:-0}" -gt "$cov" ] && cov=$c
+        done
         corp=$(ls "$OUT_DIR/corpus/$t" 2>/dev/null | wc -l)
         [ "$SEEDS" = none ] && corp=$(ls "$run/corpus/$t" 2>/dev/null | wc -l)
         cr=$(ls "$run/artifacts/$t" 2>/dev/null | grep -cE '^(crash|leak|timeout|oom)-')
@@ -230,7 +252,7 @@ alive() {
 while alive && [ "$interrupted" -eq 0 ]; do
   now=$(date +%s)
   # At FUZZ_TIME the engines stop on their own; a few seconds later they are stopped.
-  if [ "$now" -ge $(( deadline + 5 )) ]; then break; fi
+  if [ "$now" -ge "$deadline" ]; then break; fi
   sleep 5 & wait $! 2>/dev/null || true
   [ "$interrupted" -eq 0 ] || break
   sample
@@ -247,9 +269,10 @@ for p in "${pids[@]}"; do
   kill -TERM "$p" $kids 2>/dev/null || true
 done
 declare -a rcs=()
+stop_by=$(( $(date +%s) + 15 ))
 for i in "${!pids[@]}"; do
   rc=0
-  for _ in $(seq 1 30); do kill -0 "${pids[$i]}" 2>/dev/null || break; sleep 1; done
+  while kill -0 "${pids[$i]}" 2>/dev/null && [ "$(date +%s)" -lt "$stop_by" ]; do sleep 0.5; done
   kill -KILL "${pids[$i]}" 2>/dev/null || true
   wait "${pids[$i]}" 2>/dev/null || rc=$?
   rcs[$i]=$rc
