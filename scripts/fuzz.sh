@@ -127,8 +127,8 @@ pids=() names=() roles=() logs=()
 sess_root=$OUT_DIR/afl; [ "$SEEDS" = none ] && sess_root=$run/afl
 # AFL++'s totals before this run (a resumed session counts on from them).
 declare -A base_execs=()
-for t in "${targets[@]}"; do for f in "$sess_root"/"$t"/*/fuzzer_stats; do
-  [ -f "$f" ] && base_execs[$t/$(basename "$(dirname "$f")")]=$(awk '/^execs_done/{print $3}' "$f"); done; done
+for t in "${targets[@]}"; do for f in "$sess_root"/"$t"/*/plot_data; do
+  [ -f "$f" ] && base_execs[$t/$(basename "$(dirname "$f")")]=$(tail -1 "$f" | tr -d ' ' | awk -F, '/^[0-9]/{print $12}'); done; done
 start=$(date +%s)
 deadline=$(( start + secs ))
 echo "fuzz: ${targets[*]} with ${engines[*]}, $per job(s) each, for $(hms "$secs")${SLAB_BUGS:+, SLAB_BUGS=$SLAB_BUGS}${SEEDS:+, SEEDS=$SEEDS} -> $OUT_DIR (run $run_id)"
@@ -208,19 +208,23 @@ sample() {
         stab=
       else
         sum=0 cov=0 corp=0 cr=0 stab=
-        for f in "$sess_root"/"$t"/*/fuzzer_stats; do
+        # plot_data is written every 5 s (fuzzer_stats once a minute): relative_time,
+        # cycles_done, cur_item, corpus_count, pending_total, pending_favs, map_size,
+        # saved_crashes, saved_hangs, max_depth, execs_per_sec, total_execs, edges_found
+        for f in "$sess_root"/"$t"/*/plot_data; do
           [ -f "$f" ] || continue
           local inst; inst=$(basename "$(dirname "$f")")
-          local ex; ex=$(awk '/^execs_done/{print $3}' "$f")
+          local l; l=$(tail -1 "$f" | tr -d ' ')
+          case "$l" in \#*|"") continue ;; esac
+          local ex c cc ch; IFS=, read -r _ _ _ cc _ _ _ cr1 ch _ _ ex c <<<"$l"
           local b=${base_execs[$t/$inst]:-0}
           [ "${ex:-0}" -ge "$b" ] || { b=0; base_execs[$t/$inst]=0; }
           sum=$(( sum + ${ex:-0} - b ))
-          local c; c=$(awk '/^edges_found/{print $3}' "$f"); [ "${c:-0}" -gt "$cov" ] && cov=$c
-          if [ "$inst" = main ]; then
-            corp=$(awk '/^corpus_count/{print $3}' "$f")
-            stab=$(awk '/^stability/{print $3}' "$f" | tr -d '%')
-          fi
-          cr=$(( cr + $(awk '/^saved_crashes|^unique_crashes/{print $3; exit}' "$f") + $(awk '/^saved_hangs|^unique_hangs/{print $3; exit}' "$f") ))
+          [ "${c:-0}" -gt "$cov" ] && cov=$c
+          [ "$inst" = main ] && corp=$cc
+          cr=$(( cr + ${cr1:-0} + ${ch:-0} ))
+          [ "$inst" = main ] && [ -f "$(dirname "$f")/fuzzer_stats" ] &&
+            stab=$(awk '/^stability/{print $3}' "$(dirname "$f")/fuzzer_stats" | tr -d '%')
         done
         execs=$sum
       fi
@@ -296,6 +300,7 @@ for i in "${!pids[@]}"; do
       abort=$(grep -a 'PROGRAM ABORT' "$log" | head -1 | sed 's/\x1b\[[0-9;]*[A-Za-z]//g; s/.*PROGRAM ABORT : *//' || true)
       if [ -n "$abort" ]; then why="afl-fuzz aborted: $abort"
       elif [ ! -f "${roles[$i]#afl:}/fuzzer_stats" ]; then why="never started fuzzing, exit $rc"
+      elif [ $early -eq 1 ] && [ -n "${AFL_BENCH_UNTIL_CRASH:-}" ] && [ -n "$(ls "${roles[$i]#afl:}/crashes" 2>/dev/null | grep '^id:')" ]; then why=
       elif [ $early -eq 1 ]; then why="stopped after $(hms $(( exited_at[i] - start ))), exit $rc"; fi ;;
   esac
   [ -n "$why" ] && dead+=("${names[$i]}: $why (log $(_rel "$log"))")
