@@ -207,7 +207,7 @@ sample() {
         cr=$(ls "$run/artifacts/$t" 2>/dev/null | grep -cE '^(crash|leak|timeout|oom)-')
         stab=
       else
-        sum=0 cov=0 corp=0 cr=0 stab=
+        sum=0 cov=0 corp=0 cr=0 stab= afl_rate=0
         # plot_data is written every 5 s (fuzzer_stats once a minute): relative_time,
         # cycles_done, cur_item, corpus_count, pending_total, pending_favs, map_size,
         # saved_crashes, saved_hangs, max_depth, execs_per_sec, total_execs, edges_found
@@ -216,7 +216,9 @@ sample() {
           local inst; inst=$(basename "$(dirname "$f")")
           local l; l=$(tail -1 "$f" | tr -d ' ')
           case "$l" in \#*|"") continue ;; esac
-          local ex c cc ch; IFS=, read -r _ _ _ cc _ _ _ cr1 ch _ _ ex c <<<"$l"
+          local ex c cc ch eps; IFS=, read -r _ _ _ cc _ _ _ cr1 ch _ eps ex c <<<"$l"
+          eps=${eps%.*}; [ "${eps:-0}" -lt 10000000 ] 2>/dev/null || eps=0  # AFL++ prints INT_MAX before its first second
+          afl_rate=$(( afl_rate + ${eps:-0} ))
           local b=${base_execs[$t/$inst]:-0}
           [ "${ex:-0}" -ge "$b" ] || { b=0; base_execs[$t/$inst]=0; }
           sum=$(( sum + ${ex:-0} - b ))
@@ -234,6 +236,7 @@ sample() {
         rate=$(( (execs - ${last_execs[$key]}) / (now - ${last_t[$key]}) ))
         [ "$rate" -ge 0 ] || rate=0
       elif [ "$el" -gt 0 ]; then rate=$(( execs / el )); fi
+      [ "$e" = afl ] && rate=$afl_rate
       last_execs[$key]=$execs last_t[$key]=$now
       printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$el" "$execs" "$rate" "${cov:-0}" "${corp:-0}" "${cr:-0}" "${stab:-}" >>"$run/stats/$key.tsv"
       status+=" | $key exec/s ${rate} cov ${cov:--} corpus ${corp:-0} found ${cr:-0}${stab:+ stab ${stab}%}"
