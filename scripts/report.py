@@ -70,13 +70,14 @@ plots = []
 if series:
     for key, rows in series.items():
         with open(os.path.join(rep, key + ".dat"), "w") as f:
-            for r in rows:
+            # before an engine's first numbers (AFL++ calibrating) there is nothing to plot
+            for r in (x for x in rows if x[1] or x[3]):
                 f.write("%d %d %d %d %d\n" % (r[0], r[1], r[2], r[3], r[4]))
     specs = [("execs_per_sec", 3, "exec/s"), ("coverage", 4, "coverage (libFuzzer counters / AFL++ edges)"),
              ("corpus", 5, "corpus size (inputs)"), ("total_execs", 2, "executions this run")]
     gp = ["set terminal pngcairo size 900,420 font 'sans,10'" if subprocess.run(
         ["gnuplot", "-e", "set terminal pngcairo"], capture_output=True).returncode == 0 else "set terminal png size 900,420",
-          "set grid", "set key outside right top", "set xlabel 'seconds since start'"]
+          "set termoption noenhanced", "set grid", "set key outside right top", "set yrange [0:*]", "set xlabel 'seconds since start'"]
     for name, col, label in specs:
         png = name + ".png"
         gp += ["set output '%s'" % os.path.join(rep, png), "set ylabel '%s'" % label,
