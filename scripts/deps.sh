@@ -2,7 +2,7 @@
 # Install what slabtorture needs with apt-get, only what is missing; quiet when all present.
 # Usage: scripts/deps.sh [--check]   (--check: exit 1 if something is missing, install nothing)
 set -euo pipefail
-pkgs=(clang libclang-rt-14-dev llvm lld ninja-build cmake liburcu-dev afl++ python3 gcc make gnuplot-nox zip unzip)
+pkgs=(clang libclang-rt-14-dev llvm lld ninja-build cmake liburcu-dev afl++ python3 gcc make gnuplot-nox zip unzip linux-source-6.12 bc)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
