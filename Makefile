@@ -21,6 +21,7 @@ help:
 	@echo "  make minimize CRASH=f  shrink a crash file, keeping its report signature"
 	@echo "  make build PRESET=p  configure and build one preset into build/p/"
 	@echo "  make bench           performance benchmarks into bench/results/"
+	@echo "  make kernel-tests [KSRC=dir]  the kernel's maple/xarray/IDR test suites on the reference allocator"
 	@echo "  make deps            install missing packages with apt-get"
 	@echo "  make clean           remove build/ and out/ (fuzz-out/ is kept: make fuzz-clean)"
 
@@ -89,6 +90,11 @@ minimize: .deps-ok
 
 bench: .deps-ok
 	@scripts/bench.sh
+
+# The kernel's tools/testing/radix-tree suites on our allocator (docs/kernel-tests.md);
+# KSRC=dir: a kernel tree of yours instead of Debian's linux-source-6.12.
+kernel-tests: .deps-ok
+	@scripts/kernel-tests.sh $(if $(KSRC),--ksrc "$(KSRC)")
 
 clean:
 	rm -rf build out
