@@ -634,7 +634,13 @@ struct kt_cache *kt_cache_create(const char *name, unsigned int size, unsigned i
 
 	kt_init();
 	kt_enter();
-	s = kmem_cache_create(name, size, &args, hwcache_align ? SLAB_HWCACHE_ALIGN : 0);
+	/*
+	 * SLAB_NO_MERGE: the mock has no cache merging and the suites count objects per
+	 * cache (mt_nr_allocated() == 0 after a test); a merged cache would hold other
+	 * caches' objects too. The kernel would merge e.g. maple's 256-byte test caches.
+	 */
+	s = kmem_cache_create(name, size, &args,
+			      SLAB_NO_MERGE | (hwcache_align ? SLAB_HWCACHE_ALIGN : 0));
 	if (s) {
 		pthread_mutex_lock(&kt_capture_lock);
 		if (kt_nr_cache_entries < KT_MAX_CACHES) {
@@ -649,7 +655,7 @@ struct kt_cache *kt_cache_create(const char *name, unsigned int size, unsigned i
 
 			op.size = (int32_t)size;
 			op.align = (int32_t)(align >= 8 ? align : 0);
-			op.flags = (ctor ? CF_CTOR : 0) | (hwcache_align ? CF_HWCACHE : 0);
+			op.flags = CF_NO_MERGE | (ctor ? CF_CTOR : 0) | (hwcache_align ? CF_HWCACHE : 0);
 			op.dst = e->handle;
 			if (size <= PROG_MAX_SIZE)
 				kt_emit(&op);

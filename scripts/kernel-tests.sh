@@ -7,7 +7,7 @@
 #                 build/ksrc/ from the Debian package, installed by scripts/deps.sh)
 #   --mock        build and run the same suites on the kernel's own mock instead (baseline)
 #   --bug NAME    run with a seeded allocator bug (SLAB_BUGS=NAME)
-#   --short       the short form for `make test`: idr-test only, its IDA and IDR checks
+#   --short       the short form for `make test`: the xarray suite only (about 30 s)
 #   --build-only  build, run nothing
 # Environment: JOBS, SLAB_KT_* and SLAB_CAPTURE (docs/kernel-tests.md) pass to the suites.
 # Exit: 0 all suites passed, 1 a suite failed, 2 bad usage, 3 could not build or install.
@@ -29,8 +29,16 @@ while [ $# -gt 0 ]; do
   esac
 done
 [ ${#suites[@]} -eq 0 ] && suites=(maple xarray idr-test main)
-[ $short -eq 1 ] && suites=(idr-test)
+[ $short -eq 1 ] && suites=(xarray)
 die() { echo "kernel-tests: $*" >&2; exit 3; }
+# No kernel sources: the short form (ctest) says SKIPPED loudly (exit 77, ctest's skip
+# code) rather than failing CI for a missing mirror package; the full form fails (3).
+nosrc() {
+  if [ $short -eq 1 ]; then
+    echo "kernel-tests: SKIPPED: $* -- the kernel's suites did not run" >&2; exit 77
+  fi
+  die "$@"
+}
 
 # ---- the kernel sources ----
 # Only what the suites need, never into a source tree: build/ksrc/linux-source-<v>/.
@@ -41,8 +49,8 @@ if [ -z "$ksrc" ]; then
   tarball=/usr/src/linux-source-$KVER.tar.xz
   ksrc=$root/build/ksrc/linux-source-$KVER
   if [ ! -f "$ksrc/.unpacked" ]; then
-    [ -f "$tarball" ] || "$root/scripts/deps.sh" || die "could not install linux-source-$KVER"
-    [ -f "$tarball" ] || die "$tarball missing after scripts/deps.sh (is linux-source-$KVER in its list?)"
+    [ -f "$tarball" ] || "$root/scripts/deps.sh" || nosrc "could not install linux-source-$KVER"
+    [ -f "$tarball" ] || nosrc "$tarball missing after scripts/deps.sh (is linux-source-$KVER in its list?)"
     echo "kernel-tests: unpacking the suites' sources from $tarball into build/ksrc/"
     rm -rf "$ksrc"; mkdir -p "$root/build/ksrc"
     tar -C "$root/build/ksrc" -xJf "$tarball" "${paths[@]/#/linux-source-$KVER/}" ||
