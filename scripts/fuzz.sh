@@ -198,7 +198,7 @@ sample() {
         execs=0 cov=0
         for f in "$run"/logs/"$t"-libfuzzer-*.log; do
           [ -f "$f" ] || continue
-          line=$(grep -a 'cov:' "$f" | tail -1)
+          line=$(tail -c 8192 "$f" | grep -a 'cov:' | tail -1)
           local n c; n=$(grep -oE '^#[0-9]+' <<<"$line" | tr -d '#'); c=$(grep -oE 'cov: [0-9]+' <<<"$line" | awk '{print $2}')
           execs=$(( execs + ${n:-0} )); [ "${c:-0}" -gt "$cov" ] && cov=$c
         done
