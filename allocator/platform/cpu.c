@@ -10,6 +10,7 @@
 #include <pthread.h>
 #include <string.h>
 #include "cpu.h"
+#include "sched_point.h"
 #include "report.h"
 
 __thread struct task *current;
@@ -287,4 +288,5 @@ void irq_exit(void)
 		return;
 	if (__atomic_sub_fetch(&t->irq_depth, 1, __ATOMIC_RELAXED) == 0)
 		t->in_nmi = false;
+	sched_wake();	/* a cpu_down() may wait for the interrupt to end */
 }

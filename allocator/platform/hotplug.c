@@ -143,6 +143,7 @@ void cpus_read_unlock(void)
 	thread_reads--;
 	lockdep_release(&cpu_hotplug_dep, __func__);
 	__atomic_sub_fetch(&hp_state, 1, __ATOMIC_RELEASE);
+	sched_wake();
 }
 
 void cpus_write_lock(void)
@@ -181,6 +182,7 @@ void cpus_write_unlock(void)
 	lockdep_release(&cpu_hotplug_dep, __func__);
 	__atomic_store_n(&hp_writer_thread, 0UL, __ATOMIC_RELAXED);
 	__atomic_store_n(&hp_state, 0, __ATOMIC_RELEASE);
+	sched_wake();
 }
 
 bool cpus_read_held(void)
@@ -242,6 +244,7 @@ void cpu_unoccupy(void)
 		return;
 	__atomic_sub_fetch(&occupancy[occupied_cpu], 1, __ATOMIC_RELEASE);
 	occupied_cpu = -1;
+	sched_wake();
 }
 
 int cpu_down(int cpu)

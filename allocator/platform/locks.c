@@ -315,6 +315,7 @@ void __lock_release(struct lock_common *l, const char *func)
 	__atomic_store_n(&l->owner_task, -1, __ATOMIC_RELAXED);
 	__atomic_store_n(&l->owner_thread, 0UL, __ATOMIC_RELAXED);
 	__atomic_store_n(&l->locked, 0, __ATOMIC_RELEASE);
+	sched_wake();
 	sched_point(SP_UNLOCK);
 }
 
@@ -348,4 +349,5 @@ void __local_unlock(local_trylock_t *l, const char *func)
 		return;
 	__lock_release(&l->c, func);
 	__atomic_sub_fetch(&t->local_locks_held, 1, __ATOMIC_RELAXED);
+	sched_wake();	/* a cpu_down() may wait for this task to leave its CPU */
 }

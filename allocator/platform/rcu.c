@@ -455,6 +455,7 @@ void rcu_read_unlock(void)
 	if (--t->rcu_read_depth == 0) {
 		rcu_thread_readers--;
 		atomic_dec(&rcu_active_readers);
+		sched_wake();
 	}
 #ifdef HAVE_URCU
 	if (rcu_is_liburcu()) {

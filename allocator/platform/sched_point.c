@@ -22,6 +22,7 @@ static int nr_points;
 static pthread_mutex_t points_lock = PTHREAD_MUTEX_INITIALIZER;
 
 const struct sched_ops *sched_ops_active;
+static unsigned long wakeups;	/* atomic: stress threads release locks too */
 
 static void register_platform_points(void)
 {
@@ -90,4 +91,14 @@ bool sched_wait(const void *on, const char *what)
 		return false;
 	sched_ops_active->wait(on, what);
 	return true;
+}
+
+void sched_wake(void)
+{
+	__atomic_add_fetch(&wakeups, 1, __ATOMIC_RELAXED);
+}
+
+unsigned long sched_wakeups(void)
+{
+	return __atomic_load_n(&wakeups, __ATOMIC_RELAXED);
 }

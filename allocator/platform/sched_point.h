@@ -56,6 +56,10 @@ void sched_set_ops(const struct sched_ops *ops);
 bool sched_active(void);
 /* Yield while waiting for another task; false without a scheduler. */
 bool sched_wait(const void *on, const char *what);
+/* Something a waiter may wait for happened (a lock released, a reader section ended, a
+ * hotplug lock dropped, work finished): a scheduler retries its waiters only after one. */
+void sched_wake(void);
+unsigned long sched_wakeups(void);
 
 #ifdef SLAB_SCHED
 extern const struct sched_ops *sched_ops_active;

@@ -128,6 +128,7 @@ bool queue_work_on(int cpu, struct work_struct *work)
 	__atomic_add_fetch(&work->queued_seq, 1UL, __ATOMIC_RELEASE);
 	pool_append(pool_of(target), work);
 	pthread_mutex_unlock(&wq_lock);
+	sched_wake();
 	sched_point(SP_QUEUE_WORK);
 	return true;
 }
@@ -164,6 +165,7 @@ static void work_done(struct work_struct *w, unsigned long seq, int run_cpu)
 	if (seq > done)
 		__atomic_store_n(&w->done_seq, seq, __ATOMIC_RELEASE);
 	pthread_mutex_unlock(&wq_lock);
+	sched_wake();
 }
 
 /* Run a claimed work in the current task; `w` may be freed or requeued by its function,
@@ -366,6 +368,7 @@ static int workqueue_offline_cpu(unsigned int cpu)
 		pool_append(unbound, w);
 	}
 	pthread_mutex_unlock(&wq_lock);
+	sched_wake();
 
 	for (struct wq_frame *f = thread_frames; f; f = f->prev)
 		self |= f->cpu == (int)cpu;
