@@ -44,6 +44,13 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	return 0;
 }
 
+long fuzz_encode_program(const struct program *p, uint8_t *buf, size_t cap);
+
+long fuzz_encode_program(const struct program *p, uint8_t *buf, size_t cap)
+{
+	return program_encode(p, buf, cap);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct program p;

@@ -2,7 +2,8 @@
 /*
  * Standalone driver for fuzz targets, for builds without libFuzzer (any compiler): runs
  * each FILE, or every regular file under each DIR (sorted, recursively), through
- * LLVMFuzzerTestOneInput. Text programs (*.trace) are encoded first, so seed sources and
+ * LLVMFuzzerTestOneInput. Text programs (*.trace) are encoded first (as the target says,
+ * fuzz_encode_program()), so seed sources and
  * regression traces replay through the exact fuzzing path; every other file is a fuzzer
  * input, bytes as they are, even when it happens to look like text. A crash aborts, as in
  * the fuzzer.
@@ -17,6 +18,8 @@
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+/* Each target says how a text program becomes its input (fuzz_ops.c, fuzz_sched.c). */
+long fuzz_encode_program(const struct program *p, uint8_t *buf, size_t cap);
 
 #define REPLAY_MAX_INPUT (1 << 20)
 static uint8_t buf[REPLAY_MAX_INPUT], enc[REPLAY_MAX_INPUT];
@@ -47,7 +50,7 @@ static int run_file(const char *path)
 				path, p.nr_ops, PROG_BIN_MAX_OPS);
 			return 0;
 		}
-		long len = program_encode(&p, enc, sizeof(enc));
+		long len = fuzz_encode_program(&p, enc, sizeof(enc));
 		if (len < 0) {
 			fprintf(stderr, "fuzz_ops_replay: %s: cannot encode\n", path);
 			return 2;

@@ -34,10 +34,11 @@ static struct {
 	struct task tasks[PROG_MAX_CPUS];
 	struct task spare[PROG_MAX_CPUS];
 	uint8_t spare_ready;
-	jmp_buf stop;
+	jmp_buf stop_jmp;
 	bool initialized;
 	char (*cache_names)[12];	/* per cache handle: kmem_cache_create keeps the name */
 	unsigned int nr_names;
+	void (*stop)(void);		/* sched mode: leave the fibers after a failure */
 } ex;
 
 void (*exec_after_op_hook)(long op_index);
@@ -103,7 +104,9 @@ static void exec_report(const struct report *r)
 	}
 	if (!ex.o->quiet)
 		exec_print_context(ex.p, ex.op, stderr);
-	longjmp(ex.stop, 1);
+	if (ex.stop)
+		ex.stop();	/* returns only outside the fibers */
+	longjmp(ex.stop_jmp, 1);
 }
 
 void exec_expect_begin(enum report_kind kind)
@@ -218,14 +221,19 @@ static void check_all_caches(void)
 		model_check_cache(v[i]);
 }
 
-static void exec_op(long i)
+void exec_op_enter(long i)
 {
 	const struct op *op = &ex.p->ops[i];
-	struct task *t = task_on(op->cpu);
 
 	ex.op = i;
-	task_switch(t);
 	model_begin_op(i, op_name(op->kind));
+}
+
+void exec_op_run(long i)
+{
+	const struct op *op = &ex.p->ops[i];
+
+	exec_op_enter(i);
 	if (ex.o->trace) {
 		char buf[512];
 		op_format(op, buf, sizeof(buf));
@@ -236,6 +244,22 @@ static void exec_op(long i)
 	op_table[op->kind].run(op);
 	if (op->ctx != CTX_TASK)
 		irq_exit();
+}
+
+void exec_set_stop(void (*stop)(void))
+{
+	ex.stop = stop;
+}
+
+void exec_checks(void)
+{
+	check_all_caches();
+}
+
+static void exec_op(long i)
+{
+	task_switch(task_on(ex.p->ops[i].cpu));
+	exec_op_run(i);
 	/*
 	 * The whole-cache checks (validate_slab_cache, object counts by place, stats) walk
 	 * every slab and sheaf, which costs more than the op: they run every 16th op and at
@@ -292,6 +316,7 @@ static void exec_end(void)
 			kfree(o->ptr);
 		model_obj_freed((int)h);
 	}
+	model_barrier_begin();
 	kvfree_rcu_barrier();
 	model_after_barrier(NULL);
 	defer_free_barrier();
@@ -357,9 +382,14 @@ int exec_program(const struct program *p, const struct exec_opts *o, struct exec
 	ex.window = false;
 	reserve_cache_names(p);
 
-	if (setjmp(ex.stop))
+	if (setjmp(ex.stop_jmp))
 		goto out;	/* the first unexpected report; r says which */
 	machine_setup(p, o);
+	if (p->m.sched) {
+		if (sched_run(p, o, r))
+			exec_end();
+		goto out;
+	}
 	for (long i = 0; i < p->nr_ops; i++) {
 		exec_op(i);
 		if (exec_after_op_hook)
@@ -368,6 +398,7 @@ int exec_program(const struct program *p, const struct exec_opts *o, struct exec
 	exec_end();
 out:
 	ex.window = false;
+	ex.stop = NULL;
 	report_set_hook(NULL);
 	task_switch(boot_task());
 	/* Give the metadata heap back now, not at the next program: libFuzzer counts

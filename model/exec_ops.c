@@ -251,7 +251,7 @@ void exec_free_bulk(const struct op *op)
 	if (n)
 		kmem_cache_free_bulk(s, n, arr);
 	for (int i = 0; i < op->nlist; i++)
-		if (model.obj[op->list[i]].state == MO_LIVE)
+		if (model.obj[op->list[i]].state == MO_FREEING)
 			model_obj_freed((int)op->list[i]);
 }
 
@@ -423,6 +423,7 @@ void exec_barrier(const struct op *op)
 	struct kmem_cache *s;
 
 	if (!op->has_cache) {
+		model_barrier_begin();
 		kvfree_rcu_barrier();
 		model_after_barrier(NULL);
 		return;
@@ -431,13 +432,21 @@ void exec_barrier(const struct op *op)
 		exec_skip("c%u was never created (NULL)", op->cache);
 		return;
 	}
+	model_barrier_begin();
 	kvfree_rcu_barrier_on_cache(s);
 	model_after_barrier(s);
 }
 
 void exec_cpu_down(const struct op *op)
 {
-	int rc = cpu_down(op->target);
+	int rc;
+
+	/* with tasks interleaved, another task's hotplug may have come first */
+	if (!cpu_online(op->target) || num_online_cpus() < 2) {
+		exec_skip("cpu%u is offline or the last one online", op->target);
+		return;
+	}
+	rc = cpu_down(op->target);
 
 	if (rc)
 		model_fail(RULE_HOTPLUG, "cpu_down(%u) failed with %d", op->target, rc);
@@ -445,7 +454,13 @@ void exec_cpu_down(const struct op *op)
 
 void exec_cpu_up(const struct op *op)
 {
-	int rc = cpu_up(op->target);
+	int rc;
+
+	if (cpu_online(op->target)) {
+		exec_skip("cpu%u is online already", op->target);
+		return;
+	}
+	rc = cpu_up(op->target);
 
 	if (rc)
 		model_fail(RULE_HOTPLUG, "cpu_up(%u) failed with %d", op->target, rc);

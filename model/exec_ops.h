@@ -59,7 +59,22 @@ int exec_expect_end(void);
 unsigned long exec_faults(void);
 /* The name given to cache handle h (kmem_cache_create keeps the pointer). */
 const char *exec_cache_name(unsigned int h);
-/* Free every object still live, return every sheaf, destroy every cache: the end. */
+/* Destroy cache handle h, expecting the leak report when the model says so. */
 void exec_destroy_cache(int h);
+
+/* ---- the executor's pieces the fiber scheduler (sched_exec.c) runs ---- */
+/* Op i is the one the current task runs (reports and the model name it). */
+void exec_op_enter(long i);
+/* Run op i on the current task, in its context. */
+void exec_op_run(long i);
+/* The whole-cache checks. */
+void exec_checks(void);
+/* How a failure leaves the fibers: stop() switches back to the scheduler for good. */
+void exec_set_stop(void (*stop)(void));
+/* Run a sched=on program's tasks as fibers; true if it ended without a failure (the end
+ * checks then run), false after one (r says which). */
+struct exec_opts;
+struct exec_result;
+bool sched_run(const struct program *p, const struct exec_opts *o, struct exec_result *r);
 
 #endif

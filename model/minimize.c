@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Delta debugging over ops, then generic simplification over the op table.
+ * Delta debugging over ops and schedule decisions, then generic simplification over the
+ * op table.
  */
 #include <string.h>
 #include "exec.h"
@@ -59,6 +60,17 @@ static void ddmin(struct program *best, struct program *cand)
 				again = true;
 			}
 		}
+	}
+}
+
+/* Schedule decisions: drop each one that the failure does not need. */
+static void drop_decisions(struct program *best, struct program *cand)
+{
+	for (int i = best->nr_dec - 1; i >= 0; i--) {
+		program_copy(cand, best);
+		program_remove_decision(cand, i);
+		if (still_fails(cand))
+			program_copy(best, cand);
 	}
 }
 
@@ -168,9 +180,11 @@ int program_minimize(struct program *p, const char *sig, struct minimize_stats *
 	min_runs = 0;
 	st->ops_before = p->nr_ops;
 	program_copy(&best, p);
+	drop_decisions(&best, &cand);
 	ddmin(&best, &cand);
 	simplify(&best, &cand);
 	ddmin(&best, &cand);
+	drop_decisions(&best, &cand);
 	program_copy(&cand, &best);
 	program_canonicalize(&cand);
 	st->runs = min_runs;

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * The minimiser: shrinks a failing program while it keeps its report signature. Generic
- * over the op table: ops are removed (ddmin, then one at a time), then each op's
+ * over the op table: schedule decisions and ops are removed (ddmin, then one at a time),
+ * then each op's
  * arguments are tried at their defaults, its context at task, its CPU at 0, its kind at
  * the entry's `simpler` kind, and the machine at its smallest shape.
  */

@@ -69,6 +69,7 @@ void model_reset(void)
 	model.nr_leaked = 0;
 	memset(model.reader_depth, 0, sizeof(model.reader_depth));
 	model.barrier_broken = 0;
+	model.events = model.barrier_from = 0;
 	model.tag_seq = 0x9e3779b9u;
 	model.op_index = -1;
 	model.opname = "setup";
@@ -335,6 +336,7 @@ void model_obj_alloced(int h, enum obj_kind kind, int mcache, struct kmem_cache 
 void model_obj_freeing(int h)
 {
 	model_obj_content_ok(h, "free");
+	model.obj[h].state = MO_FREEING;
 }
 
 void model_obj_freed(int h)
@@ -347,6 +349,7 @@ void model_obj_rcu_freed(int h)
 {
 	model.obj[h].state = MO_RCU;
 	model.obj[h].gp = get_state_synchronize_rcu();
+	model.obj[h].rcu_seq = ++model.events;
 	model.obj[h].freed_at = model.op_index;
 }
 
@@ -548,6 +551,16 @@ int model_caches(struct kmem_cache *const **out)
 	return set.n;
 }
 
+static bool alone(void)
+{
+	return !model.alone || model.alone();
+}
+
+void model_barrier_begin(void)
+{
+	model.barrier_from = ++model.events;
+}
+
 void model_after_barrier(struct kmem_cache *s)
 {
 	static struct cache_set set;
@@ -568,6 +581,9 @@ void model_after_barrier(struct kmem_cache *s)
 		struct kmem_cache *x = v[i];
 		struct slab_object_counts c;
 
+		/* the totals are the barrier's only if no kfree_rcu came after it began */
+		if (model.events != model.barrier_from)
+			break;
 		slab_count_objects(x, &c);
 		if (c.in_rcu_free || c.in_rcu_flight) {
 			model.barrier_broken++;
@@ -582,7 +598,8 @@ void model_after_barrier(struct kmem_cache *s)
 	for (unsigned int i = 0; i < model.nr_obj; i++) {
 		struct model_obj *o = &model.obj[i];
 
-		if (o->state != MO_RCU || (s && o->s != s))
+		/* kfree_rcu'd while the barrier ran (another task): not its to wait for */
+		if (o->state != MO_RCU || (s && o->s != s) || o->rcu_seq > model.barrier_from)
 			continue;
 		if (virt_to_cache(o->ptr) == o->s && slab_object_start(o->ptr) == o->ptr &&
 		    kasan_get_state(slab_kasan_info(o->s), o->ptr) == KASAN_STATE_RCU_PENDING) {
@@ -710,6 +727,9 @@ void model_after_shrink(struct kmem_cache *s)
 	struct slab_cache_info info;
 	unsigned long live, rcu, lent;
 
+	/* another task's alloc or free of the cache may be half done */
+	if (!alone())
+		return;
 	slab_count_objects(s, &c);
 	slab_cache_info(s, &info);
 	count_model(s, &live, &rcu, &lent);

@@ -49,7 +49,9 @@ struct model_rule_desc {
 };
 extern const struct model_rule_desc model_rules[NR_MODEL_RULES];
 
-enum mobj_state { MO_NONE, MO_LIVE, MO_RCU, MO_FREED, MO_ORPHAN, MO_NULL };
+/* MO_FREEING: a free of it has begun (another task must not use it, and its memory may
+ * already be someone else's) and has not returned yet. */
+enum mobj_state { MO_NONE, MO_LIVE, MO_RCU, MO_FREED, MO_ORPHAN, MO_NULL, MO_FREEING };
 
 struct model_obj {
 	void *ptr;
@@ -62,6 +64,7 @@ struct model_obj {
 	int32_t mcache;		/* model cache handle, -1 for kmalloc objects */
 	unsigned long gp;	/* get_state_synchronize_rcu() at kfree_rcu */
 	long freed_at;		/* op index of the free or kfree_rcu */
+	unsigned long rcu_seq;	/* model event of the kfree_rcu */
 };
 
 struct model_cache {
@@ -94,6 +97,11 @@ struct model {
 	int reader_depth[PROG_MAX_CPUS];	/* open rcu_read_lock() sections per CPU's task */
 	long reader_since[PROG_MAX_CPUS];	/* op index of the outermost one */
 	unsigned long barrier_broken;		/* like rcutorture's rtbe */
+	unsigned long events;			/* kfree_rcu and barrier starts, in order */
+	unsigned long barrier_from;		/* events when the running barrier began */
+	/* Whether no other task is inside an op (the scheduler's answer; NULL: always):
+	 * checks of a whole cache's state hold only then. */
+	bool (*alone)(void);
 	uint32_t tag_seq;
 };
 
@@ -146,6 +154,8 @@ bool model_reader_protects(int cpu, int h);
  * other live object took: an access or free of it must then be reported. */
 bool model_obj_slot_intact(int h);
 
+/* Before a barrier call: objects kfree_rcu'd from now on need not be done when it returns. */
+void model_barrier_begin(void);
 /* After kvfree_rcu_barrier_on_cache(s) (s != NULL) or kvfree_rcu_barrier() (NULL). */
 void model_after_barrier(struct kmem_cache *s);
 /* Live objects of s (incl. orphans) plus objects in its lent sheaves. */

@@ -102,7 +102,8 @@ const struct op_desc op_table[NR_OP_KINDS] = {
 	[OP_SHRINK] = { .name = "shrink", .opcode = 15, .simpler = -1, ARGS(A_CACHE),
 		.run = exec_shrink },
 	[OP_DESTROY] = { .name = "destroy", .opcode = 16, .flags = OPF_WAITS_GP, .simpler = -1,
-		ARGS(A_CACHE), .apply = apply_destroy, .run = exec_destroy },
+		ARGS({ .type = ARG_CACHE, .flags = ARGF_CONSUME }), .apply = apply_destroy,
+		.run = exec_destroy },
 	[OP_BARRIER] = { .name = "barrier", .opcode = 17, .flags = OPF_WAITS_GP, .simpler = -1,
 		ARGS(A_CACHE_OPT), .run = exec_barrier },
 	[OP_CPU_DOWN] = { .name = "cpu_down", .opcode = 18, .flags = OPF_WAITS_GP, .simpler = -1,
@@ -194,16 +195,24 @@ void program_init(struct program *p)
 	machine_default(&p->m);
 }
 
+const char *const sched_action_names[NR_SCHED_ACTIONS] = {
+	[ACT_SWITCH] = "switch", [ACT_MIGRATE] = "migrate", [ACT_IRQ] = "irq",
+	[ACT_CPU_DOWN] = "cpu_down", [ACT_CPU_UP] = "cpu_up", [ACT_GP] = "gp",
+	[ACT_RCU_CB] = "rcu_cb", [ACT_WORK] = "work",
+};
+
 void program_free(struct program *p)
 {
 	free(p->ops);
 	free(p->line);
+	free(p->dec);
 	program_init(p);
 }
 
 void program_clear(struct program *p)
 {
 	p->nr_ops = 0;
+	p->nr_dec = 0;
 	machine_default(&p->m);
 	p->expect[0] = p->bug[0] = p->expect_bug[0] = 0;
 }
@@ -229,6 +238,11 @@ void program_copy(struct program *dst, const struct program *src)
 		memcpy(dst->ops, src->ops, (size_t)src->nr_ops * sizeof(src->ops[0]));
 		memcpy(dst->line, src->line, (size_t)src->nr_ops * sizeof(src->line[0]));
 	}
+	if (src->nr_dec > dst->cap_dec)
+		dst->dec = grow(dst->dec, &dst->cap_dec, src->nr_dec, sizeof(dst->dec[0]));
+	dst->nr_dec = src->nr_dec;
+	if (src->nr_dec)
+		memcpy(dst->dec, src->dec, (size_t)src->nr_dec * sizeof(src->dec[0]));
 	memcpy(dst->expect, src->expect, sizeof(dst->expect));
 	memcpy(dst->bug, src->bug, sizeof(dst->bug));
 	memcpy(dst->expect_bug, src->expect_bug, sizeof(dst->expect_bug));
@@ -241,6 +255,20 @@ struct op *program_append(struct program *p)
 	p->ops[p->nr_ops].node = -1;
 	p->line[p->nr_ops] = 0;
 	return &p->ops[p->nr_ops++];
+}
+
+struct decision *program_append_decision(struct program *p)
+{
+	if (p->nr_dec == p->cap_dec)
+		p->dec = grow(p->dec, &p->cap_dec, p->nr_dec + 1, sizeof(p->dec[0]));
+	memset(&p->dec[p->nr_dec], 0, sizeof(p->dec[0]));
+	return &p->dec[p->nr_dec++];
+}
+
+void program_remove_decision(struct program *p, int i)
+{
+	memmove(&p->dec[i], &p->dec[i + 1], (size_t)(p->nr_dec - i - 1) * sizeof(p->dec[0]));
+	p->nr_dec--;
 }
 
 void program_remove(struct program *p, int start, int len)

@@ -128,7 +128,7 @@ enum arg_type {
 #define ARGF_TEXT_RANGE	0x02u	/* INT n of alloc_bulk: the text gives it as -> oA..oB */
 #define ARGF_HEX	0x04u	/* INT printed in hex */
 #define ARGF_ALWAYS	0x08u	/* INT printed even when it is the default */
-#define ARGF_CONSUME	0x10u	/* SHEAF: the op gives the sheaf back */
+#define ARGF_CONSUME	0x10u	/* SHEAF, CACHE: the op ends the handle's life (return, destroy) */
 
 /* Candidate sets of handle arguments: one predicate serves validity, decoding and
  * encoding (op_table.c). */
@@ -215,17 +215,51 @@ struct machine {
 	uint8_t kasan;
 	uint8_t qidx;		/* quarantine budget, index into prog_quarantine_sizes */
 	uint8_t misuse;		/* the program frees or touches freed objects on purpose */
+	uint8_t sched;		/* tasks run as fibers, interleaved by the decisions */
 };
 
 #define PROG_NR_QSIZES 8
 extern const size_t prog_quarantine_sizes[PROG_NR_QSIZES];
 extern const char *const prog_quarantine_names[PROG_NR_QSIZES];
 
+/*
+ * Schedule decisions, for programs that run their tasks as fibers (machine sched=on):
+ * task tN runs the ops of cpuN, interleaved by the scheduler. A decision applies when
+ * task `task` reaches scheduling point `point` for the occ-th time; at every other point
+ * the running task goes on, and between ops the next op in program order runs. Text:
+ *	@t0 SP_queue_work#1 switch t1
+ *	@t1 SP_unlock#3 irq kfree_nolock o2
+ */
+enum sched_action {
+	ACT_SWITCH,	/* run task `arg` now */
+	ACT_MIGRATE,	/* move the task to CPU `arg` (where it may migrate) */
+	ACT_IRQ,	/* run `op` as an interrupt on the task's CPU */
+	ACT_CPU_DOWN,	/* start cpu_down(arg) as a task of its own, and run it */
+	ACT_CPU_UP,
+	ACT_GP,		/* end a grace period */
+	ACT_RCU_CB,	/* run the task's CPU's ready RCU callbacks (softirq) */
+	ACT_WORK,	/* run CPU `arg`'s kworker */
+	NR_SCHED_ACTIONS,
+};
+extern const char *const sched_action_names[NR_SCHED_ACTIONS];
+
+#define SCHED_POINT_NAME_LEN 40
+struct decision {
+	uint8_t task;
+	uint8_t action;		/* enum sched_action */
+	uint8_t arg;
+	uint32_t occ;		/* 1-based */
+	char point[SCHED_POINT_NAME_LEN];	/* the point's registered name */
+	struct op op;		/* ACT_IRQ */
+};
+
 struct program {
 	struct machine m;
 	int nr_ops, cap_ops;
 	struct op *ops;
 	int *line;			/* source line of each op (text), 0 otherwise */
+	int nr_dec, cap_dec;
+	struct decision *dec;		/* sched programs, in the order they were written */
 	/* Text-only annotations (kept by the minimiser, ignored by the binary form). */
 	char expect[PROG_SIG_LEN];	/* "clean", a signature, or "" */
 	char bug[64];			/* seeded bug the next expectation is about */
@@ -239,6 +273,8 @@ void program_free(struct program *p);
 void program_clear(struct program *p);	/* no ops, default machine; keeps the memory */
 void program_copy(struct program *dst, const struct program *src);
 struct op *program_append(struct program *p);	/* a zeroed op at the end */
+struct decision *program_append_decision(struct program *p);
+void program_remove_decision(struct program *p, int i);
 void program_remove(struct program *p, int start, int len);
 
 /* ---- static program state: which handles are bound, which CPUs are online ---- */
@@ -339,6 +375,7 @@ bool op_decode_one(struct pstate *st, const uint8_t *bytes, size_t len, uint64_t
 /* Parse text into p. On error returns -1 and writes "line:col: message" into err. */
 int program_parse(const char *text, size_t len, struct program *p, char *err, size_t errlen);
 void op_format(const struct op *op, char *buf, size_t len);
+void decision_format(const struct decision *d, char *buf, size_t len);
 void machine_format(const struct machine *m, char *buf, size_t len);
 void program_print(const struct program *p, FILE *out);
 

@@ -54,6 +54,8 @@ void machine_format(const struct machine *m, char *buf, size_t len)
 		}
 	sb(&s, " kasan=%s quarantine=%s", m->kasan ? "on" : "off",
 	   prog_quarantine_names[m->qidx & 7]);
+	if (m->sched)
+		sb(&s, " sched=on");
 }
 
 void op_format(const struct op *op, char *buf, size_t len)
@@ -152,6 +154,45 @@ void program_print(const struct program *p, FILE *out)
 	for (int i = 0; i < p->nr_ops; i++) {
 		op_format(&p->ops[i], buf, sizeof(buf));
 		fprintf(out, "%s\n", buf);
+	}
+	for (int i = 0; i < p->nr_dec; i++) {
+		decision_format(&p->dec[i], buf, sizeof(buf));
+		fprintf(out, "%s\n", buf);
+	}
+}
+
+void decision_format(const struct decision *d, char *buf, size_t len)
+{
+	struct sbuf s = { buf, len, 0 };
+
+	buf[0] = 0;
+	sb(&s, "@t%u %s#%u %s", d->task, d->point, d->occ, sched_action_names[d->action]);
+	switch ((enum sched_action)d->action) {
+	case ACT_SWITCH:
+		sb(&s, " t%u", d->arg);
+		break;
+	case ACT_MIGRATE:
+	case ACT_CPU_DOWN:
+	case ACT_CPU_UP:
+	case ACT_WORK:
+		sb(&s, " cpu%u", d->arg);
+		break;
+	case ACT_IRQ: {
+		char opbuf[400];
+		const char *o;
+
+		op_format(&d->op, opbuf, sizeof(opbuf));
+		/* the op without its "cpuN irq " prefix: the task's CPU and context are given */
+		o = strchr(opbuf, ' ');
+		o = o ? o + 1 : opbuf;
+		if (!strncmp(o, "irq ", 4) || !strncmp(o, "nmi ", 4))
+			sb(&s, "%s%s", d->op.ctx == CTX_NMI ? " nmi " : " ", o + 4);
+		else
+			sb(&s, " %s", o);
+		break;
+	}
+	default:
+		break;
 	}
 }
 
@@ -290,6 +331,13 @@ static int parse_machine(struct tok *tk, int nt, struct machine *m, struct perr 
 			if (q < 0)
 				return perror_at(pe, vcol, "quarantine is one of 4K 8K 16K 64K 256K 512K 1M 2M");
 			m->qidx = (uint8_t)q;
+		} else if (kl == 5 && !memcmp(tk[i].s, "sched", 5)) {
+			if (vl == 2 && !memcmp(val, "on", 2))
+				m->sched = 1;
+			else if (vl == 3 && !memcmp(val, "off", 3))
+				m->sched = 0;
+			else
+				return perror_at(pe, vcol, "sched is on or off");
 		} else if ((kl == 11 && !memcmp(tk[i].s, "double_free", 11)) ||
 			   (kl == 6 && !memcmp(tk[i].s, "misuse", 6))) {
 			/* accepted for symmetry; the parser derives it from the ops */
@@ -376,8 +424,17 @@ static int parse_result(const struct op_desc *d, struct tok *tk, int i, int nt, 
 	return 1;
 }
 
+static int parse_op_checked(struct tok *tk, int nt, struct op *op, const struct pstate *st,
+			    struct perr *pe, bool check);
+
 static int parse_op(struct tok *tk, int nt, struct op *op, const struct pstate *st,
 		    struct perr *pe)
+{
+	return parse_op_checked(tk, nt, op, st, pe, true);
+}
+
+static int parse_op_checked(struct tok *tk, int nt, struct op *op, const struct pstate *st,
+			    struct perr *pe, bool check)
 {
 	int i = 0;
 	long v;
@@ -562,9 +619,78 @@ static int parse_op(struct tok *tk, int nt, struct op *op, const struct pstate *
 	}
 
 	char msg[200];
-	if (prog_check(st, op, msg, sizeof(msg)))
+	if (check && prog_check(st, op, msg, sizeof(msg)))
 		return perror_at(pe, opcol, "%s", msg);
 	return 0;
+}
+
+/* "@tN SP_name#K action [arg]": a schedule decision (the irq op is checked when it runs). */
+static int parse_decision(struct tok *tk, int nt, struct decision *d, const struct pstate *st,
+			  struct perr *pe)
+{
+	long v;
+	int a = -1;
+
+	memset(d, 0, sizeof(*d));
+	if (!parse_handle(&(struct tok){ tk[0].s + 1, tk[0].len - 1, tk[0].col + 1 }, "t", &v) ||
+	    v >= PROG_MAX_CPUS)
+		return perror_at(pe, tk[0].col, "a decision starts with @tN (N < %d)", PROG_MAX_CPUS);
+	d->task = (uint8_t)v;
+	if (nt < 3)
+		return perror_at(pe, tk[0].col, "expected @tN SP_point#K action");
+	const char *hash = memchr(tk[1].s, '#', (size_t)tk[1].len);
+	int pl = hash ? (int)(hash - tk[1].s) : 0;
+	if (!hash || pl < 1 || pl >= SCHED_POINT_NAME_LEN ||
+	    !parse_num(hash + 1, tk[1].len - pl - 1, &v) || v < 1)
+		return perror_at(pe, tk[1].col, "expected a scheduling point SP_name#K (K >= 1)");
+	memcpy(d->point, tk[1].s, (size_t)pl);
+	d->point[pl] = 0;
+	d->occ = (uint32_t)v;
+	for (int k = 0; k < NR_SCHED_ACTIONS; k++)
+		if (tok_is(&tk[2], sched_action_names[k]))
+			a = k;
+	if (tok_is(&tk[2], "nmi"))
+		a = ACT_IRQ;
+	if (a < 0)
+		return perror_at(pe, tk[2].col, "unknown decision `%.*s`", tk[2].len, tk[2].s);
+	d->action = (uint8_t)a;
+	switch ((enum sched_action)a) {
+	case ACT_SWITCH:
+		if (nt != 4 || !parse_handle(&tk[3], "t", &v) || v >= PROG_MAX_CPUS)
+			return perror_at(pe, tk[2].col, "switch needs a task tN");
+		d->arg = (uint8_t)v;
+		return 0;
+	case ACT_MIGRATE:
+	case ACT_CPU_DOWN:
+	case ACT_CPU_UP:
+	case ACT_WORK:
+		if (nt != 4 || !parse_handle(&tk[3], "cpu", &v) || v >= st->m.cpus)
+			return perror_at(pe, tk[2].col, "%s needs a CPU cpuN of the machine",
+					 sched_action_names[a]);
+		d->arg = (uint8_t)v;
+		return 0;
+	case ACT_IRQ: {
+		/* "irq OP" or "nmi OP": the op in that context on the task's CPU */
+		struct tok sub[MAX_TOKS];
+		int n = 0;
+
+		sub[n++] = tk[2];
+		for (int i = 3; i < nt; i++)
+			sub[n++] = tk[i];
+		if (n < 2)
+			return perror_at(pe, tk[2].col, "irq needs an op");
+		if (parse_op_checked(sub, n, &d->op, st, pe, false))
+			return -1;
+		if (!(op_table[d->op.kind].ctx & (d->op.ctx == CTX_NMI ? CTXF_NMI : CTXF_IRQ | CTXF_IRQ_NOWAIT)))
+			return perror_at(pe, tk[3].col, "%s does not run in interrupt context",
+					 op_table[d->op.kind].name);
+		return 0;
+	}
+	default:
+		if (nt != 3)
+			return perror_at(pe, tk[3].col, "%s takes no argument", sched_action_names[a]);
+		return 0;
+	}
 }
 
 static void copy_directive(char *dst, size_t cap, const char *s, int len)
@@ -670,6 +796,15 @@ int program_parse(const char *text, size_t len, struct program *p, char *err, si
 			/* the parser accepts deliberate misuse; the flag follows from the ops */
 			p->m.misuse = 1;
 			pstate_init(&st, &p->m);
+			continue;
+		}
+		if (tk[0].s[0] == '@') {
+			if (!p->m.sched)
+				return perror_at(&pe, 1, "a schedule decision needs `machine ... sched=on`");
+			if (parse_decision(tk, nt, program_append_decision(p), &st, &pe)) {
+				p->nr_dec--;
+				return -1;
+			}
 			continue;
 		}
 		if (!machine_seen) {

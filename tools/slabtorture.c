@@ -14,12 +14,14 @@
 #include "bugs.h"
 #include "exec.h"
 #include "minimize.h"
+#include "sched_exec.h"
 #include "ops.h"
 #include "slab.h"
 
 #define MAX_FILE (1 << 20)	/* the largest input libFuzzer and AFL++ write */
 
 static bool opt_trace;
+static bool opt_sched_target;	/* fuzzer bytes are fuzz_sched inputs */
 static const char *prog_name = "slabtorture";
 
 static const char usage_main[] =
@@ -33,6 +35,8 @@ static const char usage_main[] =
 	"  decode FILE [-o OUT]   binary program -> text\n"
 	"  encode FILE -o OUT     text program -> binary\n"
 	"  minimize FILE -o OUT   shrink a failing program, keeping its report signature\n"
+	"  explore FILE --pct D --runs N [--seed S] [-o OUT]\n"
+	"                         run a program's tasks under N PCT schedules of depth D\n"
 	"  bugs                   list the seeded bugs\n"
 	"  dict [-o OUT]          write the fuzzers' dictionary, derived from the op table\n"
 	"  help [COMMAND]         this text, or a command's\n"
@@ -40,6 +44,9 @@ static const char usage_main[] =
 	"global options:\n"
 	"  --bug NAME   enable a seeded bug (repeatable; SLAB_BUGS=a,b in the environment too)\n"
 	"  --trace      print each op and its result\n"
+	"  --target T   fuzzer bytes are inputs of fuzz target T: fuzz_ops (default) or\n"
+	"               fuzz_sched (a program and its schedule; loaded as the program with\n"
+	"               the decisions its schedule took, written out)\n"
 	"  --help       this text; `slabtorture COMMAND --help` for a command\n"
 	"\n"
 	"exit status: 0 clean, 1 a report (or an unmet expectation), 2 bad usage or parse error\n";
@@ -101,6 +108,17 @@ static int usage_error(const char *usage, const char *fmt, const char *arg)
 static bool is_help(const char *a)
 {
 	return !strcmp(a, "--help") || !strcmp(a, "-h");
+}
+
+static int set_target(const char *name)
+{
+	if (!strcmp(name, "fuzz_ops") || !strcmp(name, "fuzz_sched")) {
+		opt_sched_target = !strcmp(name, "fuzz_sched");
+		return 0;
+	}
+	fprintf(stderr, "%s: --target: unknown fuzz target `%s` (fuzz_ops, fuzz_sched)\n",
+		prog_name, name);
+	return 2;
 }
 
 static int enable_bug(const char *name)
@@ -177,6 +195,25 @@ static int load_program(const char *path, enum form form, struct program *p)
 			return 0;
 		fprintf(stderr, "%s:%s\n", path, err);
 		return 2;
+	}
+	if (opt_sched_target) {
+		/* run once to learn which decisions the schedule bytes take, then keep them
+		 * as written decisions: the program replays (and prints) that schedule */
+		static struct program rec;
+		struct sched_source src;
+		struct exec_opts o = { .quiet = true };
+		struct exec_result r;
+
+		sched_input_decode(buf, (size_t)n, &rec, &src);
+		program_copy(p, &rec);
+		p->nr_dec = 0;
+		sched_set_source(&src);
+		sched_set_record(p);
+		exec_program(&rec, &o, &r);
+		sched_set_record(NULL);
+		src.kind = SCHED_WRITTEN;
+		sched_set_source(&src);
+		return 0;
 	}
 	program_decode(buf, (size_t)n, p);
 	return 0;
@@ -356,7 +393,12 @@ static int cmd_decode(int argc, char **argv)
 	long n = read_file(in, buf, sizeof(buf));
 	if (n < 0)
 		return 2;
-	program_decode(buf, (size_t)n, &p);
+	if (opt_sched_target) {
+		if ((rc = load_program(in, FORM_BINARY, &p)))
+			return rc;
+	} else {
+		program_decode(buf, (size_t)n, &p);
+	}
 	FILE *f = open_out(out, "w");
 	if (!f)
 		return 2;
@@ -473,6 +515,142 @@ static int cmd_minimize(int argc, char **argv)
 	fprintf(stderr, "%s: %d ops -> %d ops, signature %s\n", prog_name, p.nr_ops, best.nr_ops,
 		sig);
 	return 0;
+}
+
+static const char usage_explore[] =
+	"usage: slabtorture explore FILE --pct D --runs N [--seed S] [-o OUT]\n"
+	"\n"
+	"Runs the program's tasks (machine sched=on is implied) under N PCT schedules of\n"
+	"depth D: random distinct task priorities and D-1 points, drawn among the scheduling\n"
+	"points the program reaches, where the running task drops to the lowest priority; the\n"
+	"highest-priority task that can run always runs. Prints how many schedules found a\n"
+	"report; the first failing schedule is written to OUT (default FILE.pct.trace) as a\n"
+	"trace whose decisions replay it. Exit 1 if any schedule found a report.\n";
+
+static uint64_t splitmix(uint64_t *s)
+{
+	uint64_t z = (*s += 0x9e3779b97f4a7c15ULL);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+static bool parse_long_arg(const char *s, long lo, long hi, long *v)
+{
+	char *end;
+
+	errno = 0;
+	*v = strtol(s, &end, 10);
+	return !errno && *s && !*end && *v >= lo && *v <= hi;
+}
+
+static int cmd_explore(int argc, char **argv)
+{
+	static struct program p, rec;
+	const char *in = NULL, *out = NULL;
+	long depth = 0, runs = 0, seed = 1;
+	char outbuf[4096];
+	struct sched_source src;
+	struct exec_opts o = { .quiet = true };
+	struct exec_result r;
+	long found = 0, first = -1;
+	char first_sig[PROG_SIG_LEN] = "";
+
+	for (int i = 0; i < argc; i++)
+		if (is_help(argv[i])) {
+			fputs(usage_explore, stdout);
+			return 0;
+		}
+	for (int i = 0; i < argc; i++) {
+		const char *a = argv[i];
+
+		if (!strcmp(a, "--pct") || !strcmp(a, "--runs") || !strcmp(a, "--seed") ||
+		    !strcmp(a, "-o")) {
+			if (i + 1 >= argc)
+				return usage_error(usage_explore, "%s needs a value", a);
+			const char *v = argv[++i];
+			if (!strcmp(a, "-o"))
+				out = v;
+			else if (!strcmp(a, "--pct") ? !parse_long_arg(v, 1, PCT_MAX_DEPTH, &depth) :
+				 !strcmp(a, "--runs") ? !parse_long_arg(v, 1, 100000000, &runs) :
+				 !parse_long_arg(v, 0, 0x7fffffffL, &seed))
+				return usage_error(usage_explore, "bad value for %s", a);
+		} else if (a[0] == '-' && a[1]) {
+			return usage_error(usage_explore, "unknown option `%s`", a);
+		} else if (in) {
+			return usage_error(usage_explore, "unexpected argument `%s`", a);
+		} else {
+			in = a;
+		}
+	}
+	if (!in || !depth || !runs)
+		return usage_error(usage_explore, "explore needs FILE, --pct D and --runs N%s", "");
+	int rc = load_program(in, FORM_AUTO, &p);
+	if (rc)
+		return rc;
+	p.m.sched = 1;
+	p.nr_dec = 0;
+	if (!out) {
+		snprintf(outbuf, sizeof(outbuf), "%s.pct.trace", in);
+		out = outbuf;
+	}
+
+	/* the number of scheduling points the program reaches, for the change points */
+	memset(&src, 0, sizeof(src));
+	src.kind = SCHED_WRITTEN;
+	sched_set_source(&src);
+	exec_program(&p, &o, &r);
+	unsigned long k = sched_steps() ? sched_steps() : 1;
+
+	for (long run = 0; run < runs; run++) {
+		uint64_t s = (uint64_t)seed * 1000003u + (uint64_t)run;
+		int order[PROG_MAX_CPUS];
+
+		memset(&src, 0, sizeof(src));
+		src.kind = SCHED_PCT;
+		src.depth = (int)depth;
+		for (int c = 0; c < PROG_MAX_CPUS; c++)
+			order[c] = c;
+		for (int c = PROG_MAX_CPUS - 1; c > 0; c--) {
+			int j = (int)(splitmix(&s) % (uint64_t)(c + 1)), t = order[c];
+			order[c] = order[j];
+			order[j] = t;
+		}
+		for (int c = 0; c < PROG_MAX_CPUS; c++)
+			src.prio[c] = (int)depth + order[c];
+		for (int i = 0; i < depth - 1; i++)
+			src.change[i] = 1 + splitmix(&s) % k;
+		program_copy(&rec, &p);
+		rec.nr_dec = 0;
+		sched_set_source(&src);
+		sched_set_record(&rec);
+		exec_program(&p, &o, &r);
+		sched_set_record(NULL);
+		if (!r.failed)
+			continue;
+		if (!found++) {
+			first = run;
+			snprintf(first_sig, sizeof(first_sig), "%s", r.sig);
+			snprintf(rec.expect, sizeof(rec.expect), "%s", r.sig);
+			FILE *f = open_out(out, "w");
+			if (!f)
+				return 2;
+			fprintf(f, "# PCT schedule %ld of %ld (depth %ld, seed %ld) of %s\n", run, runs,
+				depth, seed, in);
+			program_print(&rec, f);
+			if (f != stdout)
+				fclose(f);
+		}
+	}
+	memset(&src, 0, sizeof(src));
+	sched_set_source(&src);
+	printf("%s: %ld of %ld PCT schedules (depth %ld, %lu points) found a report", in, found,
+	       runs, depth, k);
+	if (found)
+		printf("; first: run %ld, %s, written to %s", first, first_sig, out);
+	printf("\n");
+	return found ? 1 : 0;
 }
 
 static int cmd_bugs(int argc, char **argv)
@@ -894,6 +1072,12 @@ int main(int argc, char **argv)
 			int rc = enable_bug(argv[i] + 6);
 			if (rc)
 				return rc;
+		} else if (!strcmp(argv[i], "--target")) {
+			if (i + 1 >= argc)
+				return usage_error(usage_main, "--target needs a NAME%s", "");
+			int rc = set_target(argv[++i]);
+			if (rc)
+				return rc;
 		} else {
 			return usage_error(usage_main, "unknown option `%s`", argv[i]);
 		}
@@ -911,6 +1095,10 @@ int main(int argc, char **argv)
 			int rc = enable_bug(argv[++k]);
 			if (rc)
 				return rc;
+		} else if (!strcmp(argv[k], "--target") && k + 1 < argc) {
+			int rc = set_target(argv[++k]);
+			if (rc)
+				return rc;
 		} else {
 			rest[n++] = argv[k];
 		}
@@ -926,6 +1114,8 @@ int main(int argc, char **argv)
 		return cmd_minimize(n, rest);
 	if (!strcmp(cmd, "bugs"))
 		return cmd_bugs(n, rest);
+	if (!strcmp(cmd, "explore"))
+		return cmd_explore(n, rest);
 	if (!strcmp(cmd, "dict"))
 		return cmd_dict(n, rest);
 	if (!strcmp(cmd, "help")) {
@@ -934,6 +1124,7 @@ int main(int argc, char **argv)
 				!strcmp(rest[0], "encode") ? usage_encode :
 				!strncmp(rest[0], "minimi", 6) ? usage_minimize :
 				!strcmp(rest[0], "bugs") ? usage_bugs :
+				!strcmp(rest[0], "explore") ? usage_explore :
 				!strcmp(rest[0], "dict") ? usage_dict : NULL;
 		if (!u)
 			return usage_error(usage_main, "no command `%s`", rest[0]);
