@@ -15,7 +15,7 @@ stale=0
 for src in "$root"/corpus/seed-src/*/*.trace; do
   target=$(basename "$(dirname "$src")")
   bin="$root/corpus/seeds/$target/$(basename "$src" .trace).bin"
-  "$tool" encode "$src" -o "$tmp"
+  "$tool" --target "$target" encode "$src" -o "$tmp"
   if [ $check -eq 1 ]; then
     cmp -s "$tmp" "$bin" || { echo "gen_seeds: $bin is stale (run scripts/gen_seeds.sh)" >&2; stale=1; }
   else

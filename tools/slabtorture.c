@@ -422,7 +422,14 @@ static int cmd_encode(int argc, char **argv)
 		return usage_error(usage_encode, "encode needs -o OUT%s", "");
 	if ((rc = load_program(in, FORM_TEXT, &p)))
 		return rc;
-	long n = program_encode(&p, buf, sizeof(buf));
+	/* a fuzz_sched input: the program part's length first, no schedule bytes */
+	long n = program_encode(&p, buf + 2, sizeof(buf) - 2);
+	if (n >= 0 && opt_sched_target) {
+		buf[0] = (uint8_t)n;
+		buf[1] = (uint8_t)(n >> 8);
+		n += 2;
+	}
+	uint8_t *bytes = opt_sched_target ? buf : buf + 2;
 	if (n < 0) {
 		fprintf(stderr, "%s: %s: cannot encode\n", prog_name, in);
 		return 2;
@@ -430,7 +437,7 @@ static int cmd_encode(int argc, char **argv)
 	FILE *f = open_out(out, "wb");
 	if (!f)
 		return 2;
-	fwrite(buf, 1, (size_t)n, f);
+	fwrite(bytes, 1, (size_t)n, f);
 	if (f != stdout)
 		fclose(f);
 	return 0;
