@@ -1,28 +1,55 @@
 #!/usr/bin/env bash
 # Run slab-stress with a seeded bug for seeds 1..ATTEMPTS (SECONDS each; 4 threads, 4 CPUs,
-# hotplug every 10 ms). A run detects the bug when it exits 1 with the expected report
-# signature; a run with another report, or none, does not.
+# hotplug every 10 ms; the rest of the machine's shape comes from the seed). A run detects
+# the bug when it exits 1 with the expected report signature; a run with another report,
+# or none, does not. Failure traces go to a temporary directory.
 #   default:  pass at the first detection (the ctest case: a bounded number of attempts)
 #   --rate:   run every attempt, print "detected K/N" and each run's time, and pass when
 #             K > N/2 (the "more often than not" bar; bench/stress_detect_rate.sh uses it)
-# usage: stress_detect.sh [--rate] BIN BUG SIGNATURE [ATTEMPTS] [SECONDS]
+#   --trace:  also require the detecting run's failure.trace to be a program that
+#             `slabtorture --bug BUG run` accepts and fails (exit 1, not 2)
+# usage: stress_detect.sh [--rate] [--trace] BIN BUG SIGNATURE [ATTEMPTS] [SECONDS]
 set -u
-rate=0
-if [ "${1:-}" = --rate ]; then rate=1; shift; fi
+rate=0 trace=0
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--rate) rate=1; shift ;;
+	--trace) trace=1; shift ;;
+	*) break ;;
+	esac
+done
 if [ $# -lt 3 ]; then
-	echo "usage: stress_detect.sh [--rate] BIN BUG SIGNATURE [ATTEMPTS] [SECONDS]" >&2
+	echo "usage: stress_detect.sh [--rate] [--trace] BIN BUG SIGNATURE [ATTEMPTS] [SECONDS]" >&2
 	exit 2
 fi
 bin=$1 bug=$2 sig=$3 attempts=${4:-3} secs=${5:-5}
+tool=$(dirname "$bin")/slabtorture
+out=$(mktemp -d "${TMPDIR:-/tmp}/stress-detect.XXXXXX")
+trap 'rm -rf "$out"' EXIT
 hits=0
 for seed in $(seq 1 "$attempts"); do
 	t0=$(date +%s.%N)
-	out=$("$bin" --seconds "$secs" --threads 4 --cpus 4 --hotplug-ms 10 --seed "$seed" --bug "$bug" 2>&1)
+	log=$("$bin" --seconds "$secs" --threads 4 --cpus 4 --hotplug-ms 10 --seed "$seed" --bug "$bug" \
+		--out "$out" --replay-timeout 60 2>&1)
 	rc=$?
 	t=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
-	first=$(printf '%s\n' "$out" | grep -m1 '^==slabtorture==')
+	first=$(printf '%s\n' "$log" | grep -m1 '^==slabtorture==')
 	echo "seed $seed: exit $rc after ${t}s: ${first:-no report}"
-	if [ "$rc" -eq 1 ] && printf '%s\n' "$out" | grep -q "^==slabtorture== $sig"; then
+	if [ "$rc" -eq 1 ] && printf '%s\n' "$log" | grep -q "^==slabtorture== $sig"; then
+		if [ $trace -eq 1 ]; then
+			ft=$(ls -d "$out/$seed"*/failure.trace 2>/dev/null | tail -1)
+			if [ -z "$ft" ]; then
+				echo "seed $seed: no failure.trace under $out" >&2
+				exit 1
+			fi
+			"$tool" --bug "$bug" run --quiet "$ft"
+			trc=$?
+			printf '%s\n' "$log" | grep -E '^  (failure trace|replay|sliced|minimised) '
+			if [ $trc -ne 1 ]; then
+				echo "seed $seed: slabtorture run $ft exited $trc, want 1" >&2
+				exit 1
+			fi
+		fi
 		hits=$((hits + 1))
 		if [ $rate -eq 0 ]; then
 			echo "detected $bug on attempt $seed"
