@@ -38,7 +38,8 @@ for t in "${targets[@]}"; do
   seeds=${SEEDS_DIR:-$root/corpus/seeds/$t}
   mkdir -p "$seeds"
   s0=$(ls "$seeds" | wc -l)
-  "$bdir/bin/$t" -merge=1 -timeout=10 -rss_limit_mb=2048 "$seeds" "$src" >"$tmp/log2" 2>&1 ||
+  # Edges only (-use_counters=0): hit counts would let most of the corpus in.
+  "$bdir/bin/$t" -merge=1 -use_counters=0 -timeout=10 -rss_limit_mb=2048 "$seeds" "$src" >"$tmp/log2" 2>&1 ||
     { tail "$tmp/log2" >&2; die_error corpus-merge "$t: merging into $seeds failed"; }
   s1=$(ls "$seeds" | wc -l)
   echo "corpus-merge: $t: $(_rel_path "$src") $before -> $after inputs; $(_rel_path "$seeds") $s0 -> $s1 inputs"
