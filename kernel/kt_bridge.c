@@ -10,7 +10,8 @@
  * - Tasks: each client OS thread (and liburcu's call_rcu worker, which runs the suites'
  *   RCU callbacks) gets a task on an emulated CPU on its first call, round robin; it
  *   migrates to the next online CPU every SLAB_KT_MIGRATE calls (default 61), always
- *   between calls, never inside one. With SLAB_KT_HOTPLUG_MS=N (default 0: off) a thread
+ *   between calls, never inside one. SLAB_KT_NODES=N (default 1) NUMA nodes, CPU i on
+ *   node i % N, SLAB_KT_MEMORYLESS=mask of nodes without memory. With SLAB_KT_HOTPLUG_MS=N (default 5; 0: off) a thread
  *   takes a CPU other than 0 down and up again every N ms; each call is bracketed by
  *   cpu_occupy()/cpu_unoccupy() as in the stress driver, so cpu_down() waits for it.
  * - Oracles: every report of the platform (SLAB_LEAK, KASAN double/invalid free,
@@ -21,7 +22,9 @@
  * - Capture: SLAB_CAPTURE=file writes every slab operation of the client, in the order
  *   the tasks made them, as an op-language trace (model/ops.h op_format()), replayable
  *   with `slabtorture run FILE`. SLAB_CAPTURE_MAX=N stops writing after N ops (the count
- *   goes on and is printed at exit).
+ *   goes on and is printed at exit); SLAB_CAPTURE_SKIP=N writes from op N+1 on (a window
+ *   into a long run: caches are always written, frees of objects from before the window
+ *   are left out).
  *
  * This file is compiled against our headers only; kernel/kshim.mk links it with libslab.a
  * and libslabmodel.a into one relocatable object and prefixes every global but kt_* with
@@ -57,6 +60,8 @@ extern char *program_invocation_short_name;
 /* ---- settings ---- */
 
 static unsigned int kt_cpus = 4;
+static unsigned int kt_nodes = 1;
+static unsigned long kt_memoryless;
 static unsigned long kt_migrate_every = 61;
 static unsigned int kt_hotplug_ms;
 static bool kt_continue;
@@ -91,6 +96,7 @@ static pthread_key_t kt_task_key;
 static __thread struct task kt_task;
 static __thread bool kt_task_live;
 static __thread unsigned long kt_task_calls;
+static __thread bool kt_no_occupy;	/* the hotplug thread: cpu_down() must not wait for it */
 static unsigned int kt_next_cpu;
 static int kt_nr_tasks;
 
@@ -121,7 +127,8 @@ static void kt_enter(void)
 	}
 	pthread_rwlock_rdlock(&kt_world);
 	if (!kt_task_live) {
-		int cpu = (int)(__atomic_fetch_add(&kt_next_cpu, 1, __ATOMIC_RELAXED) % kt_cpus);
+		int cpu = kt_no_occupy ? 0 :
+			  (int)(__atomic_fetch_add(&kt_next_cpu, 1, __ATOMIC_RELAXED) % kt_cpus);
 		int id = __atomic_add_fetch(&kt_nr_tasks, 1, __ATOMIC_RELAXED);
 		static char names[256][16];
 
@@ -134,9 +141,9 @@ static void kt_enter(void)
 	}
 	if (current != &kt_task)
 		task_switch(&kt_task);
-	if (kt_migrate_every && ++kt_task_calls % kt_migrate_every == 0)
+	if (kt_migrate_every && !kt_no_occupy && ++kt_task_calls % kt_migrate_every == 0)
 		task_migrate(&kt_task, kt_online_after(task_get_cpu(&kt_task)));
-	if (kt_hotplug_ms)
+	if (kt_hotplug_ms && !kt_no_occupy)
 		cpu_occupy();
 }
 
@@ -144,7 +151,7 @@ static void kt_leave(void)
 {
 	if (--kt_depth)
 		return;
-	if (kt_hotplug_ms)
+	if (kt_hotplug_ms && !kt_no_occupy)
 		cpu_unoccupy();
 	pthread_rwlock_unlock(&kt_world);
 }
@@ -153,6 +160,7 @@ static void kt_leave(void)
 
 static FILE *kt_capture;
 static unsigned long kt_capture_max = ~0UL;
+static unsigned long kt_capture_skip;	/* SLAB_CAPTURE_SKIP: write from this op on */
 static unsigned long kt_ops;		/* slab ops the client made (captured or not) */
 static unsigned long kt_ops_written;
 static pthread_mutex_t kt_capture_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -243,17 +251,62 @@ static uint8_t kt_op_gfp(gfp_t gfp)
 	return (gfp & __GFP_HIGH) ? GFPC_ATOMIC : GFPC_NOWAIT;
 }
 
+static unsigned long kt_trace_offline;	/* CPUs offline in the written trace */
+
+static void kt_write(const struct op *op)
+{
+	char line[512];
+
+	op_format(op, line, sizeof(line));
+	fprintf(kt_capture, "%s\n", line);
+	kt_ops_written++;
+}
+
 /* Caller holds kt_capture_lock. */
 static void kt_emit(const struct op *op)
 {
-	char line[512];
 
 	kt_ops++;
 	if (!kt_capture || kt_ops_written >= kt_capture_max)
 		return;
-	op_format(op, line, sizeof(line));
-	fprintf(kt_capture, "%s\n", line);
-	kt_ops_written++;
+	if (kt_ops == kt_capture_skip + 1 && kt_capture_skip) {
+		/* The window opens on the machine as it is: CPUs offline now go down first. */
+		for (int cpu = 1; cpu < (int)kt_cpus; cpu++) {
+			if (!cpu_online(cpu) && !(kt_trace_offline & (1UL << cpu))) {
+				struct op down = kt_op(OP_CPU_DOWN);
+
+				down.cpu = 0;
+				down.target = (uint8_t)cpu;
+				kt_trace_offline |= 1UL << cpu;
+				kt_write(&down);
+			}
+		}
+	}
+	/* The trace's own view of the online CPUs decides whether a hotplug op is written:
+	 * a cpu_down is written after it returns, so the window may already show it. */
+	if (op->kind == OP_CPU_DOWN || op->kind == OP_CPU_UP) {
+		unsigned long bit = 1UL << op->target;
+		bool down = op->kind == OP_CPU_DOWN;
+
+		if (kt_ops <= kt_capture_skip || down == !!(kt_trace_offline & bit))
+			return;
+		kt_trace_offline ^= bit;
+		kt_write(op);
+		return;
+	}
+	if (kt_ops <= kt_capture_skip) {
+		if (op->kind != OP_CREATE)
+			return;		/* caches are always written: later ops name them */
+	} else if (kt_ops == kt_capture_skip + 1 && kt_capture_skip) {
+		/* The window opens: objects allocated before it are unknown to the trace, so
+		 * their frees are left out (kt_map_take() fails). */
+		memset(kt_map, 0, kt_map_cap * sizeof(*kt_map));
+		kt_map_used = 0;
+		if (op->kind == OP_FREE || op->kind == OP_KFREE || op->kind == OP_KFREE_RCU ||
+		    op->kind == OP_FREE_BULK)
+			return;
+	}
+	kt_write(op);
 }
 
 /* Count (and capture) one op; `fill` may bind handles, under the lock. */
@@ -407,6 +460,7 @@ static void *kt_hotplug_main(void *arg)
 {
 	unsigned int cpu = 0;
 
+	kt_no_occupy = true;
 	while (!__atomic_load_n(&kt_hp_stop, __ATOMIC_RELAXED)) {
 		struct op op;
 
@@ -449,13 +503,20 @@ static void kt_do_init(void)
 	kt_cpus = (unsigned int)env_ul("SLAB_KT_CPUS", 4);
 	if (kt_cpus < 1 || kt_cpus > PROG_MAX_CPUS)
 		kt_cpus = 4;
+	kt_nodes = (unsigned int)env_ul("SLAB_KT_NODES", 1);
+	if (kt_nodes < 1 || kt_nodes > PROG_MAX_NODES)
+		kt_nodes = 1;
+	kt_memoryless = env_ul("SLAB_KT_MEMORYLESS", 0);
 	kt_migrate_every = env_ul("SLAB_KT_MIGRATE", 61);
-	kt_hotplug_ms = (unsigned int)env_ul("SLAB_KT_HOTPLUG_MS", 0);
+	kt_hotplug_ms = (unsigned int)env_ul("SLAB_KT_HOTPLUG_MS", 5);
 	kt_continue = env_ul("SLAB_KT_CONTINUE", 0) != 0;
 	kt_capture_max = env_ul("SLAB_CAPTURE_MAX", ~0UL);
+	kt_capture_skip = env_ul("SLAB_CAPTURE_SKIP", 0);
 
 	platform_config_default(&cfg);
 	cfg.nr_cpus = kt_cpus;
+	cfg.nr_nodes = kt_nodes;
+	cfg.memoryless_nodes = kt_memoryless;
 	cfg.kasan = true;
 	cfg.rcu = RCU_LIBURCU;
 	cfg.report_mode = REPORT_COUNT;
@@ -481,6 +542,8 @@ static void kt_do_init(void)
 		}
 		machine_default(&m);
 		m.cpus = (uint8_t)kt_cpus;
+		m.nodes = (uint8_t)kt_nodes;
+		m.memoryless = (uint8_t)kt_memoryless;
 		m.kasan = 1;
 		for (int i = 0; i < PROG_NR_QSIZES; i++)
 			if (prog_quarantine_sizes[i] == cfg.quarantine_bytes)
