@@ -322,6 +322,14 @@ static unsigned int kmalloc_index(size_t size)
 	return ARRAY_SIZE(kmalloc_sizes);
 }
 
+struct kmem_cache *kmalloc_cache_lookup(size_t size)
+{
+	unsigned int idx = kmalloc_index(size ? size : 1);
+
+	return idx < ARRAY_SIZE(kmalloc_sizes) ? __atomic_load_n(&kmalloc_caches[idx], __ATOMIC_ACQUIRE) :
+						 NULL;
+}
+
 /*
  * The kernel creates every kmalloc cache at boot; we create each on first use so that
  * a fuzz program that never kmallocs does not pay for thirteen caches. The order in
@@ -338,8 +346,9 @@ struct kmem_cache *kmalloc_cache_for(size_t size)
 	s = __atomic_load_n(&kmalloc_caches[idx], __ATOMIC_ACQUIRE);
 	if (likely(s))
 		return s;
-	/* first use in NMI context cannot create a cache */
-	if (in_nmi())
+	/* first use in interrupt context cannot create a cache: it would take slab_mutex,
+	 * which the kernel never does there (its kmalloc caches exist from boot) */
+	if (in_interrupt())
 		return NULL;
 	mutex_lock(&slab_mutex);
 	s = kmalloc_caches[idx];

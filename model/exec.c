@@ -116,6 +116,20 @@ void exec_expect_begin(enum report_kind kind)
 	ex.matched = 0;
 }
 
+void exec_window_get(struct exec_window *w)
+{
+	w->open = ex.window;
+	w->kind = ex.expect_kind;
+	w->matched = ex.matched;
+}
+
+void exec_window_set(const struct exec_window *w)
+{
+	ex.window = w->open;
+	ex.expect_kind = w->kind;
+	ex.matched = w->matched;
+}
+
 int exec_expect_end(void)
 {
 	ex.window = false;

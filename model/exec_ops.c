@@ -6,6 +6,7 @@
  * gives it; where the model cannot know that a report must come (the memory was reused,
  * or a reader may legitimately see it), it runs only when the answer is certain.
  */
+#include <errno.h>
 #include <string.h>
 #include "exec_ops.h"
 #include "model.h"
@@ -278,29 +279,39 @@ void exec_kfree_rcu(const struct op *op)
 	exec_trace("        o%u pending until grace period %lu\n", op->obj, o->gp);
 }
 
+/* kmalloc caches are made on first use, which no interrupt may do: NULL is then right. */
+static const char *kmalloc_null_rule(bool existed, unsigned long faults)
+{
+	return !existed && in_interrupt() ? "first_use_in_interrupt" : NULL_RULE(faults);
+}
+
 void exec_kmalloc(const struct op *op)
 {
 	unsigned long faults = exec_faults();
+	bool existed = kmalloc_cache_lookup((size_t)op->size);
 	void *p = kmalloc((size_t)op->size, gfp_of(op));
+	struct kmem_cache *s = kmalloc_cache_lookup((size_t)op->size);
 
-	/* look the cache up only after the call: the lookup creates it on first use */
-	model_obj_alloced((int)op->dst, OK_KMALLOC, -1, kmalloc_cache_for((size_t)op->size), p,
-			  (unsigned int)op->size, NULL_RULE(faults));
+	if (!s && p)
+		model_fail(RULE_CACHE, "kmalloc(%d) returned an object of a cache that does not exist",
+			   op->size);
+	model_obj_alloced((int)op->dst, OK_KMALLOC, -1, s, s ? p : NULL, (unsigned int)op->size,
+			  kmalloc_null_rule(existed, faults));
 	trace_ptr((int)op->dst);
 }
 
 void exec_kmalloc_nolock(const struct op *op)
 {
 	unsigned long faults = exec_faults();
-	/* kmalloc caches are created on first use, which NMI context cannot do */
+	bool existed = kmalloc_cache_lookup((size_t)op->size);
 	void *p = kmalloc_nolock((size_t)op->size, 0, op->node);
-	struct kmem_cache *s = kmalloc_cache_for((size_t)op->size);
-	const char *rule = !s && in_nmi() ? "nmi_first_use" : NULL_RULE(faults);
+	struct kmem_cache *s = kmalloc_cache_lookup((size_t)op->size);
 
 	if (!s && p)
-		model_fail(RULE_CACHE, "kmalloc_nolock(%d) in NMI returned an object of a cache that does not exist",
+		model_fail(RULE_CACHE, "kmalloc_nolock(%d) returned an object of a cache that does not exist",
 			   op->size);
-	model_obj_alloced((int)op->dst, OK_NOLOCK, -1, s, s ? p : NULL, (unsigned int)op->size, rule);
+	model_obj_alloced((int)op->dst, OK_NOLOCK, -1, s, s ? p : NULL, (unsigned int)op->size,
+			  kmalloc_null_rule(existed, faults));
 	trace_ptr((int)op->dst);
 }
 
@@ -447,8 +458,10 @@ void exec_cpu_down(const struct op *op)
 		return;
 	}
 	rc = cpu_down(op->target);
-
-	if (rc)
+	/* while it waited for the hotplug lock, another task's hotplug may have come first */
+	if (rc && sched_active() && (rc == -EINVAL || rc == -EBUSY))
+		exec_skip("cpu%u went down (or became the last one) meanwhile", op->target);
+	else if (rc)
 		model_fail(RULE_HOTPLUG, "cpu_down(%u) failed with %d", op->target, rc);
 }
 
@@ -461,8 +474,9 @@ void exec_cpu_up(const struct op *op)
 		return;
 	}
 	rc = cpu_up(op->target);
-
-	if (rc)
+	if (rc && sched_active() && rc == -EINVAL)
+		exec_skip("cpu%u came up meanwhile", op->target);
+	else if (rc)
 		model_fail(RULE_HOTPLUG, "cpu_up(%u) failed with %d", op->target, rc);
 }
 

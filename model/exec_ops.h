@@ -55,6 +55,14 @@ void exec_skip(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  */
 void exec_expect_begin(enum report_kind kind);
 int exec_expect_end(void);
+/* The window is the running task's: the fiber scheduler keeps one per task. */
+struct exec_window {
+	bool open;
+	int kind;
+	int matched;
+};
+void exec_window_get(struct exec_window *w);
+void exec_window_set(const struct exec_window *w);
 /* Injected faults and out-of-memory failures so far: what may explain a NULL. */
 unsigned long exec_faults(void);
 /* The name given to cache handle h (kmem_cache_create keeps the pointer). */

@@ -52,6 +52,8 @@ struct stask {
 	struct op hp;			/* hotplug task: cpu_down/cpu_up */
 	uint32_t *occ;			/* per point id: times reached */
 	int prio;			/* PCT */
+	bool concurrent;		/* another program op ran while this one was in flight */
+	struct exec_window win;		/* its expectation window, while switched out */
 };
 
 static struct {
@@ -250,6 +252,7 @@ static struct stask *start_hotplug(const struct stask *from, bool down, int cpu)
 	h->kind = SK_HOTPLUG;
 	h->done = h->blocked = false;
 	h->op = from->op;
+	memset(&h->win, 0, sizeof(h->win));
 	task_init(&h->task, h->name, task_get_cpu(&from->task));
 	fiber_init(&h->fiber, hotplug_main, h);
 	return h;
@@ -388,9 +391,11 @@ static void on_wait(const void *on, const char *what)
 
 static const struct sched_ops ops = { .point = on_point, .wait = on_wait };
 
-/* No program task other than the running one is inside an op. */
+/* The running op has had the machine to itself: no other program op overlapped it. */
 static bool sched_alone(void)
 {
+	if (sc.cur && sc.cur->concurrent)
+		return false;
 	for (int c = 0; c < PROG_MAX_CPUS; c++)
 		if (sc.t[c].kind == SK_PROGRAM && sc.t[c].op >= 0 && &sc.t[c] != sc.cur)
 			return false;
@@ -489,6 +494,12 @@ static void program_main(void *arg)
 			on_wait(&sc, "a handle another task's op ends");
 		t->next++;
 		t->op = i;
+		t->concurrent = false;
+		for (int k = 0; k < PROG_MAX_CPUS; k++)
+			if (&sc.t[k] != t && sc.t[k].kind == SK_PROGRAM && sc.t[k].op >= 0) {
+				sc.t[k].concurrent = true;
+				t->concurrent = true;
+			}
 		exec_op_run(i);
 		t->op = -1;
 		sc.ops_done++;
@@ -536,6 +547,7 @@ static void setup_tasks(const struct program *p)
 		t->op = -1;
 		t->blocked = t->done = false;
 		t->prio = 0;
+		memset(&t->win, 0, sizeof(t->win));
 		free(t->occ);
 		t->occ = calloc((size_t)sc.nr_points, sizeof(t->occ[0]));
 		if (!t->occ)
@@ -692,13 +704,16 @@ static struct stask *pick(void)
 		if (n->kind == SK_HOTPLUG && task_runnable(n))
 			return n;
 	}
-	/* kworkers with work, then any waiter that may be able to go on now */
+	/* kworkers inside a work item (preempted there), or with work queued */
 	for (int i = T_KWORKER; i <= T_UNBOUND; i++) {
 		n = &sc.t[i];
-		if (n->kind != SK_NONE &&
+		if (n->kind == SK_NONE)
+			continue;
+		if ((n->fiber.started && !n->blocked) ||
 		    workqueue_pending(i == T_UNBOUND ? WORK_CPU_UNBOUND : i - T_KWORKER))
 			return n;
 	}
+	/* then any waiter that may be able to go on now */
 	for (int i = 0; i < MAX_STASKS; i++) {
 		n = &sc.t[i];
 		if (n->kind != SK_NONE && !n->done && n->blocked && n->stamp < progress() &&
@@ -751,7 +766,9 @@ bool sched_run(const struct program *p, const struct exec_opts *o, struct exec_r
 		task_switch(&t->task);
 		if (t->op >= 0)
 			exec_op_enter(t->op);
+		exec_window_set(&t->win);
 		fiber_run(&t->fiber);
+		exec_window_get(&t->win);
 		sc.cur = NULL;
 		/* the whole-cache checks, where no op is half done */
 		if (!sc.stopped && sc.ops_done != done && (sc.ops_done & 15) == 0 && !program_busy())

@@ -79,7 +79,10 @@ void kfree_nolock(const void *p);
 void run_deferred_frees(int cpu);
 /* Wait for every CPU's deferred frees (defer_free_barrier). */
 void defer_free_barrier(void);
-struct kmem_cache *kmalloc_cache_for(size_t size);	/* NULL beyond KMALLOC_MAX_CACHE_SIZE */
+/* The kmalloc cache of a size, created on first use (not in interrupt context); NULL beyond
+ * KMALLOC_MAX_CACHE_SIZE. _lookup never creates one. */
+struct kmem_cache *kmalloc_cache_for(size_t size);
+struct kmem_cache *kmalloc_cache_lookup(size_t size);
 
 /* kfree_rcu: `head` lies inside the object pointed to by `ptr`. */
 void kvfree_call_rcu(struct rcu_head *head, void *ptr);

@@ -257,12 +257,11 @@ static void lock_set_owner(struct lock_common *l, struct task *t)
 	__atomic_store_n(&l->owner_thread, lock_thread_token(), __ATOMIC_RELAXED);
 }
 
-void __lock_acquire(struct lock_common *l, const char *func)
+static void lock_acquire_nopoint(struct lock_common *l, const char *func)
 {
 	struct task *t = current_task();
 	unsigned long self = lock_thread_token();
 
-	sched_point(SP_LOCK);
 	lockdep_acquire(l, false, func);
 	for (unsigned int spins = 0; !lock_cas(l); spins++) {
 		/* The owner clears owner_thread before it releases, so reading our own token
@@ -286,6 +285,12 @@ void __lock_acquire(struct lock_common *l, const char *func)
 	lock_set_owner(l, t);
 	if (!l->sleeps)
 		t->preempt_count++;
+}
+
+void __lock_acquire(struct lock_common *l, const char *func)
+{
+	sched_point(SP_LOCK);
+	lock_acquire_nopoint(l, func);
 }
 
 bool __lock_tryacquire(struct lock_common *l, const char *func)
@@ -326,9 +331,11 @@ bool __lock_held_by_current(const struct lock_common *l)
 	       __atomic_load_n(&l->owner_task, __ATOMIC_RELAXED) == current_task()->id;
 }
 
+/* No scheduling point before a local lock: the kernel disables preemption first, so the
+ * task cannot move between naming this CPU's lock and taking it. */
 void __local_lock(local_trylock_t *l, const char *func)
 {
-	__lock_acquire(&l->c, func);
+	lock_acquire_nopoint(&l->c, func);
 	__atomic_add_fetch(&current_task()->local_locks_held, 1, __ATOMIC_RELAXED);
 }
 
