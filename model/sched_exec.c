@@ -237,6 +237,7 @@ static bool next_decision(struct stask *t, int point, struct decision *d)
 }
 
 static void hotplug_main(void *arg);
+static bool conflicts(const struct stask *t, const struct op *op);
 
 static struct stask *start_hotplug(const struct stask *from, bool down, int cpu)
 {
@@ -309,7 +310,9 @@ static void apply(struct stask *t, int point, struct decision *d)
 	case ACT_IRQ:
 		if (d->op.ctx != CTX_NMI && (t->task.irqs_off || t->task.irq_depth))
 			return;
-		if (t->task.irq_depth)	/* one interrupt at a time */
+		/* one interrupt at a time; and it, too, must not end what an op in flight (its
+		 * own task's as well) uses */
+		if (t->task.irq_depth || conflicts(NULL, &d->op))
 			return;
 		record(t, point, d);
 		run_irq_op(t, &d->op);
@@ -456,10 +459,22 @@ static int op_handles(const struct op *op, struct href *v)
 	return n;
 }
 
-static bool conflicts(const struct stask *t, long i)
+/* An op that ends a cache's life, and one that makes a cache (which may merge into it). */
+static bool kills_cache(const struct op *op)
+{
+	const struct op_desc *d = &op_table[op->kind];
+
+	for (int i = 0; i < d->nargs; i++)
+		if (d->args[i].type == ARG_CACHE && (d->args[i].flags & ARGF_CONSUME))
+			return true;
+	return false;
+}
+
+/* Whether op, about to start, clashes with an op another task (not `t`) has in flight. */
+static bool conflicts(const struct stask *t, const struct op *op)
 {
 	struct href a[2 * PROG_MAX_LIST + 8], b[2 * PROG_MAX_LIST + 8];
-	int na = op_handles(&sc.p->ops[i], a);
+	int na = op_handles(op, a);
 
 	for (int k = 0; k < PROG_MAX_CPUS; k++) {
 		const struct stask *u = &sc.t[k];
@@ -467,7 +482,12 @@ static bool conflicts(const struct stask *t, long i)
 
 		if (u == t || u->kind != SK_PROGRAM || u->op < 0)
 			continue;
-		nb = op_handles(&sc.p->ops[u->op], b);
+		/* a create may merge into the cache a destroy is deciding the fate of */
+		const struct op *uop = &sc.p->ops[u->op];
+		if ((kills_cache(op) && op_table[uop->kind].result == RES_CACHE) ||
+		    (kills_cache(uop) && op_table[op->kind].result == RES_CACHE))
+			return true;
+		nb = op_handles(uop, b);
 		for (int x = 0; x < na; x++)
 			for (int y = 0; y < nb; y++)
 				if (a[x].type == b[y].type && a[x].h == b[y].h &&
@@ -490,7 +510,7 @@ static void program_main(void *arg)
 		sc.cur = t;
 		task_switch(&t->task);
 		on_point(sc.op_point);
-		while (conflicts(t, i))
+		while (conflicts(t, &sc.p->ops[i]))
 			on_wait(&sc, "a handle another task's op ends");
 		t->next++;
 		t->op = i;
@@ -504,6 +524,11 @@ static void program_main(void *arg)
 		t->op = -1;
 		sc.ops_done++;
 		sc.events++;
+	}
+	/* reader sections a task left open end with it */
+	while (!sc.stopped && model.reader_depth[t->id]) {
+		rcu_read_unlock();
+		model_reader_unlocked(t->id);
 	}
 	t->done = true;
 	sc.cur = NULL;
@@ -781,13 +806,6 @@ bool sched_run(const struct program *p, const struct exec_opts *o, struct exec_r
 		task_switch(boot_task());
 		return false;
 	}
-	/* reader sections a task left open end with it (the end checks then run alone) */
-	for (int c = 0; c < PROG_MAX_CPUS; c++)
-		while (sc.t[c].kind == SK_PROGRAM && model.reader_depth[c]) {
-			task_switch(&sc.t[c].task);
-			rcu_read_unlock();
-			model_reader_unlocked(c);
-		}
 	task_switch(boot_task());
 	/* work queued and never flushed still runs, as kworkers would */
 	workqueue_run_all();
