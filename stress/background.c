@@ -33,17 +33,15 @@ void *reader_main(void *arg)
 		rcu_read_lock();
 		for (int n = 0; n < 64; n++) {
 			struct rcu_slot *s = &rcu_slots[slab_rng_below(&rng, opt.threads * SLOTS_PER_THREAD)];
-			unsigned long g1 = __atomic_load_n(&s->gen, __ATOMIC_ACQUIRE);
-			uint64_t *p = __atomic_load_n(&s->ptr, __ATOMIC_RELAXED);
-			uint64_t want = __atomic_load_n(&s->tag, __ATOMIC_RELAXED);
+			unsigned long g1 = __atomic_load_n(&s->gen, __ATOMIC_SEQ_CST);
+			uint64_t *p = __atomic_load_n(&s->ptr, __ATOMIC_SEQ_CST);
+			uint64_t want = __atomic_load_n(&s->tag, __ATOMIC_SEQ_CST);
 
 			if ((g1 & 1) || !p)
 				continue;
-			uint64_t magic = __atomic_load_n(&p[0], __ATOMIC_RELAXED);
-			uint64_t word = __atomic_load_n(&p[1], __ATOMIC_RELAXED);
-
-			__atomic_thread_fence(__ATOMIC_ACQUIRE);
-			bool stable = __atomic_load_n(&s->gen, __ATOMIC_RELAXED) == g1;
+			uint64_t magic = __atomic_load_n(&p[0], __ATOMIC_SEQ_CST);
+			uint64_t word = __atomic_load_n(&p[1], __ATOMIC_SEQ_CST);
+			bool stable = __atomic_load_n(&s->gen, __ATOMIC_SEQ_CST) == g1;
 
 			checks++;
 			if (magic != SLAB_CTOR_MAGIC || (stable && word != slab_tag_word(want, 8))) {
@@ -123,7 +121,7 @@ void hotplug_all_up(void)
 {
 	for (int cpu = 0; cpu < (int)opt.cpus; cpu++)
 		if (!cpu_online(cpu) && !hotplug_one(&hotplug_actor, cpu, true))
-			hp_up++;
+			__atomic_add_fetch(&hp_up, 1, __ATOMIC_RELAXED);
 }
 
 void *hotplug_main(void *arg)
@@ -142,9 +140,9 @@ void *hotplug_main(void *arg)
 		ret = hotplug_one(a, cpu, up);
 		op_end();
 		if (!ret)
-			up ? hp_up++ : hp_down++;
+			__atomic_add_fetch(up ? &hp_up : &hp_down, 1, __ATOMIC_RELAXED);
 		else if (ret == -EBUSY)
-			hp_busy++;
+			__atomic_add_fetch(&hp_busy, 1, __ATOMIC_RELAXED);
 		else if (ret != -EINVAL)
 			fprintf(stderr, "slab-stress: hotplug of cpu %d returned %d\n", cpu, ret);
 	}

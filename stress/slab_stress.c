@@ -597,8 +597,7 @@ int main(int argc, char **argv)
 	request_stop();
 	elapsed = now_sec() - t0;
 
-	for (unsigned int i = 0; i < opt.threads; i++)
-		pthread_join(workers[i].th, NULL);
+	workers_wait_parked(opt.threads);
 	for (unsigned int i = 0; i < nr_readers; i++)
 		pthread_join(readers[i], NULL);
 	if (opt.hotplug_ms)

@@ -137,7 +137,7 @@ extern unsigned int handoff_nr;
 
 extern unsigned long reader_checks, reader_hits;	/* atomic */
 extern unsigned long dyn_cycles, dyn_objects;		/* atomic */
-extern unsigned long hp_down, hp_up, hp_busy;
+extern unsigned long hp_down, hp_up, hp_busy;		/* atomic */
 
 bool stopping(void);
 void request_stop(void);
@@ -160,6 +160,8 @@ void actor_give_back(struct actor *a);
 /* Adopt a hand-off object into a's handle space (phantom op: not logged). */
 void actor_adopt(struct actor *a, const struct handoff *h);
 void *worker_main(void *arg);
+/* Wait until n workers finished (they park instead of exiting, see workers.c). */
+void workers_wait_parked(unsigned int n);
 void op_begin(void);
 void op_end(void);
 void check_reports(struct actor *a);
