@@ -24,7 +24,8 @@
  *   with `slabtorture run FILE`. SLAB_CAPTURE_MAX=N stops writing after N ops (the count
  *   goes on and is printed at exit); SLAB_CAPTURE_SKIP=N writes from op N+1 on (a window
  *   into a long run: caches are always written, frees of objects from before the window
- *   are left out).
+ *   are left out); SLAB_CAPTURE_STOP=1 exits (status 0) once SLAB_CAPTURE_MAX ops are
+ *   written.
  *
  * This file is compiled against our headers only; kernel/kshim.mk links it with libslab.a
  * and libslabmodel.a into one relocatable object and prefixes every global but kt_* with
@@ -161,6 +162,7 @@ static void kt_leave(void)
 static FILE *kt_capture;
 static unsigned long kt_capture_max = ~0UL;
 static unsigned long kt_capture_skip;	/* SLAB_CAPTURE_SKIP: write from this op on */
+static bool kt_capture_stop;		/* SLAB_CAPTURE_STOP: exit once the window is written */
 static unsigned long kt_ops;		/* slab ops the client made (captured or not) */
 static unsigned long kt_ops_written;
 static pthread_mutex_t kt_capture_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -259,7 +261,13 @@ static void kt_write(const struct op *op)
 
 	op_format(op, line, sizeof(line));
 	fprintf(kt_capture, "%s\n", line);
-	kt_ops_written++;
+	if (++kt_ops_written == kt_capture_max && kt_capture_stop) {
+		/* SLAB_CAPTURE_STOP=1: the window is all that was wanted */
+		fclose(kt_capture);
+		fprintf(stderr, "slab-shim: %s: %lu ops captured, stopping (SLAB_CAPTURE_STOP)\n",
+			program_invocation_short_name, kt_ops_written);
+		_exit(0);
+	}
 }
 
 /* Caller holds kt_capture_lock. */
@@ -387,14 +395,36 @@ static void kt_client_test(char *out, size_t len)
 			m = i;
 	}
 	if (m < 0) {
-		snprintf(out, len, "%s (not under main: a liburcu callback or a helper thread)",
-			 n > 0 ? names[n - 1] : "?");
-		for (int i = 0; i < n; i++)
-			if (kt_is_test_name(names[i]) && !kt_is_ours(names[i])) {
-				snprintf(out, len, "%s (callback or helper thread)", names[i]);
-				break;
+		/* Another thread: the shim's hotplug thread, liburcu's callback worker (the
+		 * client's RCU callback is the first client frame inside it), or a thread the
+		 * test created (its start routine is the frame just inside start_thread). */
+		int st = n - 1;
+
+		for (int i = 0; i < n; i++) {
+			if (!strcmp(names[i], "kt_hotplug_main")) {
+				snprintf(out, len, "(none: the shim's hotplug thread, kt_hotplug_main > cpu_down/cpu_up)");
+				return;
 			}
-		return;
+			if (!strcmp(names[i], "start_thread"))
+				st = i;
+		}
+		for (int i = 0; i < n; i++) {
+			if (strstr(names[i], "call_rcu_thread")) {
+				for (int j = i - 1; j >= 0; j--)
+					if (!kt_is_ours(names[j]) && strncmp(names[j], "urcu", 4)) {
+						snprintf(out, len, "(an RCU callback: %s, run by liburcu's call_rcu thread)",
+							 names[j]);
+						return;
+					}
+				snprintf(out, len, "(an RCU callback run by liburcu's call_rcu thread)");
+				return;
+			}
+		}
+		m = st > 0 ? st - 1 : 0;
+		if (kt_is_ours(names[m])) {
+			snprintf(out, len, "(a thread of %s)", names[m]);
+			return;
+		}
 	}
 	for (int i = m; i >= 0 && !kt_is_ours(names[i]); i--) {
 		first = i;
@@ -512,6 +542,7 @@ static void kt_do_init(void)
 	kt_continue = env_ul("SLAB_KT_CONTINUE", 0) != 0;
 	kt_capture_max = env_ul("SLAB_CAPTURE_MAX", ~0UL);
 	kt_capture_skip = env_ul("SLAB_CAPTURE_SKIP", 0);
+	kt_capture_stop = env_ul("SLAB_CAPTURE_STOP", 0) != 0;
 
 	platform_config_default(&cfg);
 	cfg.nr_cpus = kt_cpus;
