@@ -371,6 +371,7 @@ static void machine_setup(const struct program *p, const struct exec_opts *o)
 	cfg.quarantine_bytes = prog_quarantine_sizes[p->m.qidx & 7];
 	cfg.report_mode = REPORT_COUNT;
 	platform_init(&cfg);
+	lockdep_set_enabled(!p->m.nolockdep);
 	/* the executor prints what it does not expect itself, once */
 	report_set_mode(REPORT_COUNT);
 	report_set_quiet(true);

@@ -16,6 +16,23 @@
 #endif
 #endif
 
+#if defined(__SANITIZE_THREAD__)
+#define FIBER_TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define FIBER_TSAN 1
+#endif
+#endif
+
+#ifdef FIBER_TSAN
+/* TSan follows a switch of stacks only when told: each fiber is a TSan fiber. */
+void *__tsan_get_current_fiber(void);
+void *__tsan_create_fiber(unsigned flags);
+void __tsan_destroy_fiber(void *fiber);
+void __tsan_switch_to_fiber(void *fiber, unsigned flags);
+static void *tsan_sched_fiber;
+#endif
+
 #ifdef FIBER_ASAN
 void __asan_unpoison_memory_region(const volatile void *addr, size_t size);
 void __sanitizer_start_switch_fiber(void **fake_stack_save, const void *bottom, size_t size);
@@ -75,6 +92,9 @@ static void fiber_entry(unsigned int lo, unsigned int hi)
 	f->fn(f->arg);
 	f->finished = true;
 	running = NULL;
+#ifdef FIBER_TSAN
+	__tsan_switch_to_fiber(tsan_sched_fiber, 0);
+#endif
 #ifdef FIBER_ASAN
 	/* this stack is done: no fake stack to keep */
 	__sanitizer_start_switch_fiber(NULL, sched_stack_bottom, sched_stack_size);
@@ -92,6 +112,11 @@ void fiber_init(struct fiber *f, void (*fn)(void *arg), void *arg)
 	f->arg = arg;
 	f->started = f->finished = false;
 	f->asan_fake_stack = NULL;
+#ifdef FIBER_TSAN
+	if (f->tsan_fiber)
+		__tsan_destroy_fiber(f->tsan_fiber);
+	f->tsan_fiber = __tsan_create_fiber(0);
+#endif
 }
 
 void fiber_run(struct fiber *f)
@@ -110,6 +135,10 @@ void fiber_run(struct fiber *f)
 		f->started = true;
 	}
 	running = f;
+#ifdef FIBER_TSAN
+	tsan_sched_fiber = __tsan_get_current_fiber();
+	__tsan_switch_to_fiber(f->tsan_fiber, 0);
+#endif
 #ifdef FIBER_ASAN
 	__sanitizer_start_switch_fiber(&sched_fake_stack, f->stack, f->stack_size);
 #endif
@@ -126,6 +155,9 @@ void fiber_yield(void)
 
 	if (!f)
 		return;
+#ifdef FIBER_TSAN
+	__tsan_switch_to_fiber(tsan_sched_fiber, 0);
+#endif
 #ifdef FIBER_ASAN
 	__sanitizer_start_switch_fiber(&f->asan_fake_stack, sched_stack_bottom, sched_stack_size);
 #endif

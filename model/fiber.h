@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Fibers: cooperative contexts on one OS thread (ucontext), with the ASan annotations that
- * keep its stack bookkeeping right across switches. The scheduler runs on the thread's own
+ * Fibers: cooperative contexts on one OS thread (ucontext), with the ASan and TSan
+ * annotations that keep their bookkeeping right across switches. The scheduler runs on the thread's own
  * stack; every fiber switches back to it. Stacks are kept and reused: a fuzzer starts and
  * ends thousands of fibers a second.
  */
@@ -20,6 +20,7 @@ struct fiber {
 	void *arg;
 	bool started, finished;
 	void *asan_fake_stack;
+	void *tsan_fiber;
 };
 
 /* Prepare f to run fn(arg) on its own stack the first time it is switched to. */

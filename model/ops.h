@@ -216,6 +216,7 @@ struct machine {
 	uint8_t qidx;		/* quarantine budget, index into prog_quarantine_sizes */
 	uint8_t misuse;		/* the program frees or touches freed objects on purpose */
 	uint8_t sched;		/* tasks run as fibers, interleaved by the decisions */
+	uint8_t nolockdep;	/* lockdep-lite off (text only: lockdep=off) */
 };
 
 #define PROG_NR_QSIZES 8
@@ -227,9 +228,12 @@ extern const char *const prog_quarantine_names[PROG_NR_QSIZES];
  * task tN runs the ops of cpuN, interleaved by the scheduler. A decision applies when
  * task `task` reaches scheduling point `point` for the occ-th time; at every other point
  * the running task goes on, and between ops the next op in program order runs. Text:
- *	@t0 SP_queue_work#1 switch t1
- *	@t1 SP_unlock#3 irq kfree_nolock o2
+ *	@t0 SP_queue_work:1 switch t1
+ *	@t1 SP_unlock:3 irq kfree_nolock o2
+ * Tasks: t0..t7 run the ops of cpu0..cpu7, t8..t15 are the CPUs' kworkers, t16 the
+ * unbound kworker, t17.. hotplug operations a decision started.
  */
+#define SCHED_MAX_TASKS	(2 * PROG_MAX_CPUS + 1 + 8)
 enum sched_action {
 	ACT_SWITCH,	/* run task `arg` now */
 	ACT_MIGRATE,	/* move the task to CPU `arg` (where it may migrate) */

@@ -56,6 +56,8 @@ void machine_format(const struct machine *m, char *buf, size_t len)
 	   prog_quarantine_names[m->qidx & 7]);
 	if (m->sched)
 		sb(&s, " sched=on");
+	if (m->nolockdep)
+		sb(&s, " lockdep=off");
 }
 
 void op_format(const struct op *op, char *buf, size_t len)
@@ -166,7 +168,7 @@ void decision_format(const struct decision *d, char *buf, size_t len)
 	struct sbuf s = { buf, len, 0 };
 
 	buf[0] = 0;
-	sb(&s, "@t%u %s#%u %s", d->task, d->point, d->occ, sched_action_names[d->action]);
+	sb(&s, "@t%u %s:%u %s", d->task, d->point, d->occ, sched_action_names[d->action]);
 	switch ((enum sched_action)d->action) {
 	case ACT_SWITCH:
 		sb(&s, " t%u", d->arg);
@@ -331,6 +333,13 @@ static int parse_machine(struct tok *tk, int nt, struct machine *m, struct perr 
 			if (q < 0)
 				return perror_at(pe, vcol, "quarantine is one of 4K 8K 16K 64K 256K 512K 1M 2M");
 			m->qidx = (uint8_t)q;
+		} else if (kl == 7 && !memcmp(tk[i].s, "lockdep", 7)) {
+			if (vl == 2 && !memcmp(val, "on", 2))
+				m->nolockdep = 0;
+			else if (vl == 3 && !memcmp(val, "off", 3))
+				m->nolockdep = 1;
+			else
+				return perror_at(pe, vcol, "lockdep is on or off");
 		} else if (kl == 5 && !memcmp(tk[i].s, "sched", 5)) {
 			if (vl == 2 && !memcmp(val, "on", 2))
 				m->sched = 1;
@@ -624,7 +633,7 @@ static int parse_op_checked(struct tok *tk, int nt, struct op *op, const struct 
 	return 0;
 }
 
-/* "@tN SP_name#K action [arg]": a schedule decision (the irq op is checked when it runs). */
+/* "@tN SP_name:K action [arg]": a schedule decision (the irq op is checked when it runs). */
 static int parse_decision(struct tok *tk, int nt, struct decision *d, const struct pstate *st,
 			  struct perr *pe)
 {
@@ -633,16 +642,16 @@ static int parse_decision(struct tok *tk, int nt, struct decision *d, const stru
 
 	memset(d, 0, sizeof(*d));
 	if (!parse_handle(&(struct tok){ tk[0].s + 1, tk[0].len - 1, tk[0].col + 1 }, "t", &v) ||
-	    v >= PROG_MAX_CPUS)
-		return perror_at(pe, tk[0].col, "a decision starts with @tN (N < %d)", PROG_MAX_CPUS);
+	    v >= SCHED_MAX_TASKS)
+		return perror_at(pe, tk[0].col, "a decision starts with @tN (N < %d)", SCHED_MAX_TASKS);
 	d->task = (uint8_t)v;
 	if (nt < 3)
-		return perror_at(pe, tk[0].col, "expected @tN SP_point#K action");
-	const char *hash = memchr(tk[1].s, '#', (size_t)tk[1].len);
+		return perror_at(pe, tk[0].col, "expected @tN SP_point:K action");
+	const char *hash = memchr(tk[1].s, ':', (size_t)tk[1].len);
 	int pl = hash ? (int)(hash - tk[1].s) : 0;
 	if (!hash || pl < 1 || pl >= SCHED_POINT_NAME_LEN ||
 	    !parse_num(hash + 1, tk[1].len - pl - 1, &v) || v < 1)
-		return perror_at(pe, tk[1].col, "expected a scheduling point SP_name#K (K >= 1)");
+		return perror_at(pe, tk[1].col, "expected a scheduling point SP_name:K (K >= 1)");
 	memcpy(d->point, tk[1].s, (size_t)pl);
 	d->point[pl] = 0;
 	d->occ = (uint32_t)v;
@@ -656,8 +665,8 @@ static int parse_decision(struct tok *tk, int nt, struct decision *d, const stru
 	d->action = (uint8_t)a;
 	switch ((enum sched_action)a) {
 	case ACT_SWITCH:
-		if (nt != 4 || !parse_handle(&tk[3], "t", &v) || v >= PROG_MAX_CPUS)
-			return perror_at(pe, tk[2].col, "switch needs a task tN");
+		if (nt != 4 || !parse_handle(&tk[3], "t", &v) || v >= SCHED_MAX_TASKS)
+			return perror_at(pe, tk[2].col, "switch needs a task tN (N < %d)", SCHED_MAX_TASKS);
 		d->arg = (uint8_t)v;
 		return 0;
 	case ACT_MIGRATE:

@@ -29,8 +29,8 @@
 #define T_KWORKER	PROG_MAX_CPUS
 #define T_UNBOUND	(2 * PROG_MAX_CPUS)
 #define T_HOTPLUG	(T_UNBOUND + 1)
-#define MAX_HOTPLUG	8
-#define MAX_STASKS	(T_HOTPLUG + MAX_HOTPLUG)
+#define MAX_STASKS	SCHED_MAX_TASKS
+#define MAX_HOTPLUG	(MAX_STASKS - T_HOTPLUG)
 #define DENSE_CONTINUE	208	/* a decision byte below this lets the task go on */
 
 enum stask_kind { SK_NONE, SK_PROGRAM, SK_KWORKER, SK_UNBOUND, SK_HOTPLUG };
@@ -97,10 +97,14 @@ static struct stask *task_by_id(int id)
 	return id >= 0 && id < MAX_STASKS && sc.t[id].kind != SK_NONE ? &sc.t[id] : NULL;
 }
 
+static bool kworker_ready(const struct stask *t);
+
 static bool task_runnable(const struct stask *t)
 {
 	if (!t || t->done || t->kind == SK_NONE)
 		return false;
+	if (t->kind == SK_KWORKER || t->kind == SK_UNBOUND)
+		return kworker_ready(t);
 	if (t->blocked)
 		return false;
 	return t->kind != SK_PROGRAM || t->op >= 0 || t->next < t->nr_ops;
@@ -173,15 +177,24 @@ static bool dense_irq_op(const struct stask *t, uint8_t b, struct op *op)
 	return true;
 }
 
-/* Highest-priority runnable program task (PCT). */
+static bool kworker_ready(const struct stask *t)
+{
+	int cpu = t->kind == SK_UNBOUND ? WORK_CPU_UNBOUND : t->id - T_KWORKER;
+
+	return (t->fiber.started && !t->blocked) || workqueue_pending(cpu);
+}
+
+/* Highest-priority task that can run (PCT): program tasks and kworkers. */
 static struct stask *pct_best(void)
 {
 	struct stask *best = NULL;
 
-	for (int i = 0; i < PROG_MAX_CPUS; i++) {
+	for (int i = 0; i <= T_UNBOUND; i++) {
 		struct stask *t = &sc.t[i];
+		bool ready = t->kind == SK_PROGRAM ? task_runnable(t) :
+			     t->kind != SK_NONE && kworker_ready(t);
 
-		if (task_runnable(t) && (!best || t->prio > best->prio))
+		if (ready && (!best || t->prio > best->prio))
 			best = t;
 	}
 	return best;
@@ -220,7 +233,7 @@ static bool next_decision(struct stask *t, int point, struct decision *d)
 	case SCHED_PCT: {
 		struct stask *best;
 
-		if (t->kind != SK_PROGRAM)
+		if (t->kind == SK_HOTPLUG)
 			return false;
 		for (int i = 0; i < sc.src.depth - 1; i++)
 			if (sc.src.change[i] == sc.steps)
@@ -369,6 +382,7 @@ static void on_point(int id)
 	if (t->kind == SK_PROGRAM)
 		sc.steps++;
 	t->occ[id]++;
+	exec_trace("        @t%d %s:%u (%s)\n", t->id, sched_point_desc(id)->name, t->occ[id], t->name);
 	if (next_decision(t, id, &d))
 		apply(t, id, &d);
 }
@@ -627,8 +641,8 @@ static void setup_tasks(const struct program *p)
 		if (p->dec[i].action == ACT_IRQ && p->dec[i].op.dst + 1 > sc.free_obj)
 			sc.free_obj = p->dec[i].op.dst + 1;
 	if (sc.src.kind == SCHED_PCT)
-		for (int c = 0; c < p->m.cpus; c++)
-			sc.t[c].prio = sc.src.prio[c];
+		for (int i = 0; i <= T_UNBOUND; i++)
+			sc.t[i].prio = sc.src.prio[i < PROG_MAX_CPUS ? i : i - T_KWORKER + PROG_MAX_CPUS];
 }
 
 /* ------------------------------------------------------------------ the loop */

@@ -20,7 +20,9 @@ struct sched_source {
 	size_t len, pos;
 	int depth;			/* SCHED_PCT: D */
 	unsigned long change[PCT_MAX_DEPTH];	/* steps at which the running task's priority drops */
-	int prio[PROG_MAX_CPUS];	/* initial priorities, distinct, >= depth */
+	/* initial priorities, distinct, >= depth: the program tasks t0..t7, then the kworkers
+	 * of cpu0..cpu7 and the unbound one (they run in parallel too) */
+	int prio[2 * PROG_MAX_CPUS + 1];
 };
 
 void sched_set_source(const struct sched_source *src);

@@ -195,7 +195,7 @@ bool cpus_read_held(void)
 void lockdep_assert_cpus_held(void)
 {
 #ifdef SLAB_LOCKDEP
-	if (!cpus_read_held())
+	if (lockdep_enabled() && !cpus_read_held())
 		report_simple(REPORT_LOCK_NOT_HELD, __func__,
 			      "lockdep_assert_cpus_held() failed: cpu_hotplug_lock not held by task %d",
 			      current_task()->id);

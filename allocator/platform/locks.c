@@ -43,6 +43,24 @@ unsigned long lock_thread_token(void)
 	return thread_token;
 }
 
+/* lockdep-lite can be switched off at run time, as a build without SLAB_LOCKDEP: a trace
+ * then shows what a bug does, not the assertion that names it. */
+static bool lockdep_off;
+
+void lockdep_set_enabled(bool on)
+{
+	__atomic_store_n(&lockdep_off, !on, __ATOMIC_RELAXED);
+}
+
+bool lockdep_enabled(void)
+{
+#ifdef SLAB_LOCKDEP
+	return !__atomic_load_n(&lockdep_off, __ATOMIC_RELAXED);
+#else
+	return false;
+#endif
+}
+
 void __lock_init(struct lock_common *l, const char *name)
 {
 	__atomic_store_n(&l->locked, 0, __ATOMIC_RELAXED);
@@ -165,6 +183,16 @@ void lockdep_acquire(struct lock_common *l, bool trylock, const char *func)
 	struct task *t = current_task();
 	int cls;
 
+	if (!lockdep_enabled()) {
+		/* off at run time: track what is held, check nothing */
+		if (t->nr_held < (int)ARRAY_SIZE(t->held)) {
+			t->held[t->nr_held].lock = l;
+			t->held[t->nr_held].class_id = -1;
+			t->held[t->nr_held].trylock = trylock;
+			t->nr_held++;
+		}
+		return;
+	}
 	if (!trylock && in_nmi())
 		report_simple(REPORT_BAD_CONTEXT, func, "spinning on lock %s in NMI context",
 			      l->name ? l->name : "(unnamed)");
@@ -224,7 +252,7 @@ void might_alloc(gfp_t gfp, const char *func)
 
 void __lockdep_assert_held(const struct lock_common *l, const char *lockname, const char *func)
 {
-	if (!__lock_held_by_current(l))
+	if (lockdep_enabled() && !__lock_held_by_current(l))
 		report_simple(REPORT_LOCK_NOT_HELD, func,
 			      "lockdep_assert_held(%s) failed: not held by task %d", lockname,
 			      current_task()->id);

@@ -96,6 +96,9 @@ unsigned long lock_thread_token(void);
  * working (they look their class up again); a static lock a BUG longjmp may have left held
  * is reinitialised (mutex_init()) by its owner's own reset. */
 void lockdep_reset(void);
+/* Run-time switch (on by default; always off without SLAB_LOCKDEP). */
+void lockdep_set_enabled(bool on);
+bool lockdep_enabled(void);
 int lockdep_nr_classes(void);
 
 #endif
