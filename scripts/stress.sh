@@ -32,7 +32,8 @@ for preset in asan tsan; do
 		summary+="$preset: not built"$'\n'
 		continue
 	fi
-	args=(--seconds "$STRESS_TIME" --threads 4 --cpus 4 --hotplug-ms 10 --seed "$SEED")
+	args=(--seconds "$STRESS_TIME" --threads 4 --cpus 4 --hotplug-ms 10 --seed "$SEED"
+	      --out "build/$preset/stress-out")
 	echo "== running $preset for ${STRESS_TIME}s, seed $SEED"
 	"$bin" "${args[@]}"
 	rc=$?
