@@ -162,6 +162,7 @@ static void kvfree_rcu_cb(struct rcu_head *head)
 	struct kmem_cache *s = virt_to_cache(obj);
 
 	atomic_dec(&classic_pending);
+	kasan_history(slab_kasan_info(s), obj, KASAN_EV_RCU_CB);
 	slab_free_after_rcu(s, obj);
 }
 
@@ -200,6 +201,7 @@ void kvfree_call_rcu(struct rcu_head *head, void *ptr)
 
 	/* classic batching: the object's own rcu_head, freed after a grace period */
 	kasan_set_state(slab_kasan_info(s), ptr, KASAN_STATE_RCU_PENDING);
+	kasan_history(slab_kasan_info(s), ptr, KASAN_EV_KFREE_RCU_CALL);
 	atomic_inc(&classic_pending);
 	call_rcu(head, kvfree_rcu_cb);
 }

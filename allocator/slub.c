@@ -413,6 +413,8 @@ static void barn_put_full_sheaf(struct node_barn *barn, struct slab_sheaf *sheaf
 {
 	unsigned long flags;
 
+	kasan_history_objs(&sheaf->cache->kasan_info, sheaf->objects, sheaf->size,
+			   KASAN_EV_SHEAF_TO_BARN);
 	spin_lock_irqsave(&barn->lock, flags);
 	list_add(&sheaf->barn_list, &barn->sheaves_full);
 	WRITE_ONCE(barn->nr_full, barn->nr_full + 1);
@@ -503,6 +505,8 @@ static struct slab_sheaf *barn_replace_full_sheaf(struct node_barn *barn,
 	if (likely(barn->nr_empty)) {
 		empty = list_first_entry(&barn->sheaves_empty, struct slab_sheaf, barn_list);
 		list_del(&empty->barn_list);
+		kasan_history_objs(&full->cache->kasan_info, full->objects, full->size,
+				   KASAN_EV_SHEAF_TO_BARN);
 		list_add(&full->barn_list, &barn->sheaves_full);
 		WRITE_ONCE(barn->nr_empty, barn->nr_empty - 1);
 		WRITE_ONCE(barn->nr_full, barn->nr_full + 1);
@@ -732,6 +736,7 @@ static int refill_sheaf(struct kmem_cache *s, struct slab_sheaf *sheaf, gfp_t gf
 		return 0;
 	filled = refill_objects(s, &sheaf->objects[sheaf->size], gfp, to_fill, to_fill);
 	sheaf_objects_state(s, &sheaf->objects[sheaf->size], filled, KASAN_STATE_IN_SHEAF);
+	kasan_history_objs(&s->kasan_info, &sheaf->objects[sheaf->size], filled, KASAN_EV_REFILL);
 	sheaf->size += filled;
 	stat_add(s, SHEAF_REFILL, filled);
 	return filled == to_fill ? 0 : -ENOMEM;
@@ -930,6 +935,7 @@ do_alloc:
 	main->size -= batch;
 	memcpy(p + allocated, main->objects + main->size, batch * sizeof(void *));
 	local_unlock(&pcs->lock);
+	kasan_history_objs(&s->kasan_info, p + allocated, batch, KASAN_EV_ALLOC_SHEAF);
 	stat_add(s, ALLOC_FASTPATH, batch);
 	allocated += batch;
 	if (allocated < size) {
@@ -1041,8 +1047,14 @@ void *slab_alloc_node(struct kmem_cache *s, gfp_t gfp, int node, size_t orig_siz
 	if (!slab_pre_alloc_hook(s, gfp))
 		return NULL;
 	object = alloc_from_pcs(s, gfp, node);
-	if (!object)
+	if (object) {
+		kasan_history_at(&s->kasan_info, object, KASAN_EV_ALLOC_SHEAF, "alloc_from_pcs");
+	} else {
 		object = ___slab_alloc(s, gfp, node);
+		if (object)
+			kasan_history_at(&s->kasan_info, object, KASAN_EV_ALLOC_SLAB,
+					 "___slab_alloc");
+	}
 	if (object)
 		slab_post_alloc_hook(s, gfp, 1, &object);
 	return object;
@@ -1077,6 +1089,7 @@ static unsigned int __kmem_cache_alloc_bulk(struct kmem_cache *s, gfp_t gfp, siz
 
 	stat(s, ALLOC_SLOWPATH);
 	got = refill_objects(s, p, gfp, (unsigned int)size, (unsigned int)size);
+	kasan_history_objs(&s->kasan_info, p, got, KASAN_EV_ALLOC_SLAB);
 	if (got < size) {
 		__kmem_cache_free_bulk(s, got, p);
 		return 0;
@@ -1216,6 +1229,7 @@ static void sheaf_flush_unused(struct kmem_cache *s, struct slab_sheaf *sheaf)
 	if (!sheaf->size)
 		return;
 	stat_add(s, SHEAF_FLUSH, sheaf->size);
+	kasan_history_objs(&s->kasan_info, sheaf->objects, sheaf->size, KASAN_EV_SHEAF_FLUSHED);
 	__kmem_cache_free_bulk(s, sheaf->size, sheaf->objects);
 	sheaf->size = 0;
 }
@@ -1241,6 +1255,7 @@ static bool sheaf_flush_main(struct kmem_cache *s)
 		remaining = pcs->main->size;
 		local_unlock(&pcs->lock);
 
+		kasan_history_objs(&s->kasan_info, objects, batch, KASAN_EV_SHEAF_FLUSHED);
 		__kmem_cache_free_bulk(s, batch, objects);
 		stat_add(s, SHEAF_FLUSH, batch);
 		ret = true;
@@ -1402,6 +1417,7 @@ static bool free_to_pcs(struct kmem_cache *s, void *object, bool allow_spin)
 			return false;
 	}
 	kasan_set_state(&s->kasan_info, object, KASAN_STATE_IN_SHEAF);
+	kasan_history(&s->kasan_info, object, KASAN_EV_FREE_MAIN);
 	pcs->main->objects[pcs->main->size++] = object;
 	local_unlock(&pcs->lock);
 	stat(s, FREE_FASTPATH);
@@ -1431,6 +1447,7 @@ static inline bool can_free_to_pcs(struct slab *slab)
 static void do_slab_free_slowpath(struct kmem_cache *s, struct slab *slab, void *object)
 {
 	kasan_set_state(&s->kasan_info, object, KASAN_STATE_FREE);
+	kasan_history(&s->kasan_info, object, KASAN_EV_FREE_SLAB);
 	__slab_free(s, slab, object, object, 1);
 	stat(s, FREE_SLOWPATH);
 }
@@ -1541,6 +1558,8 @@ static void free_to_pcs_bulk(struct kmem_cache *s, size_t size, void **p)
 			p[i] = p[--size];
 			if (remote_nr >= PCS_BATCH_MAX) {
 				sheaf_objects_state(s, remote, remote_nr, KASAN_STATE_FREE);
+				kasan_history_objs(&s->kasan_info, remote, remote_nr,
+						   KASAN_EV_FREE_SLAB);
 				__kmem_cache_free_bulk(s, remote_nr, remote);
 				remote_nr = 0;
 			}
@@ -1588,6 +1607,7 @@ do_free:
 	main = pcs->main;
 	batch = min(size - j, s->sheaf_capacity - main->size);
 	sheaf_objects_state(s, p + j, batch, KASAN_STATE_IN_SHEAF);
+	kasan_history_objs(&s->kasan_info, p + j, batch, KASAN_EV_FREE_MAIN);
 	memcpy(main->objects + main->size, p + j, batch * sizeof(void *));
 	main->size += batch;
 	local_unlock(&pcs->lock);
@@ -1602,11 +1622,13 @@ no_empty:
 fallback:
 	/* no empty sheaf obtainable: the rest goes to slabs */
 	sheaf_objects_state(s, p + j, size - j, KASAN_STATE_FREE);
+	kasan_history_objs(&s->kasan_info, p + j, size - j, KASAN_EV_FREE_SLAB);
 	__kmem_cache_free_bulk(s, size - j, p + j);
 	stat_add(s, FREE_SLOWPATH, size - j);
 flush_remote:
 	if (remote_nr) {
 		sheaf_objects_state(s, remote, remote_nr, KASAN_STATE_FREE);
+		kasan_history_objs(&s->kasan_info, remote, remote_nr, KASAN_EV_FREE_SLAB);
 		__kmem_cache_free_bulk(s, remote_nr, remote);
 	}
 }
@@ -1667,6 +1689,7 @@ static void rcu_free_sheaf_nobarn(struct rcu_head *head)
 	struct slab_sheaf *sheaf = container_of(head, struct slab_sheaf, rcu_head);
 	struct kmem_cache *s = sheaf->cache;
 
+	kasan_history_objs(&s->kasan_info, sheaf->objects, sheaf->size, KASAN_EV_RCU_CB);
 	__rcu_free_sheaf_prepare(s, sheaf);
 	sheaf_flush_unused(s, sheaf);
 	free_empty_sheaf(s, sheaf);
@@ -1679,6 +1702,7 @@ static void rcu_free_sheaf(struct rcu_head *head)
 	struct kmem_cache *s = sheaf->cache;
 	struct node_barn *barn;
 
+	kasan_history_objs(&s->kasan_info, sheaf->objects, sheaf->size, KASAN_EV_RCU_CB);
 	if (__rcu_free_sheaf_prepare(s, sheaf))
 		goto flush;
 	barn = get_barn_node(s, sheaf->node);
@@ -1703,13 +1727,19 @@ empty:
 	free_empty_sheaf(s, sheaf);
 }
 
-static void submit_rcu_sheaf(struct kmem_cache *s, struct slab_sheaf *sheaf,
-			     rcu_callback_t func)
+static void __submit_rcu_sheaf(struct kmem_cache *s, struct slab_sheaf *sheaf,
+			       rcu_callback_t func, const char *where)
 {
 	atomic_inc(&s->rcu_sheaves_in_flight);
 	atomic_add(&s->rcu_objects_in_flight, (long)sheaf->size);
+	kasan_history_objs_at(&s->kasan_info, sheaf->objects, sheaf->size,
+			      func == rcu_free_sheaf_nobarn ? KASAN_EV_CALL_RCU_NOBARN :
+			      KASAN_EV_CALL_RCU, where);
 	call_rcu(&sheaf->rcu_head, func);
 }
+
+/* `where` (the caller) names the call_rcu in object histories */
+#define submit_rcu_sheaf(s, sheaf, func) __submit_rcu_sheaf(s, sheaf, func, __func__)
 
 bool __kfree_rcu_sheaf(struct kmem_cache *s, void *obj)
 {
@@ -1765,12 +1795,15 @@ bool __kfree_rcu_sheaf(struct kmem_cache *s, void *obj)
 do_free:
 	rcu_sheaf = pcs->rcu_free;
 	kasan_set_state(&s->kasan_info, obj, KASAN_STATE_RCU_PENDING);
+	kasan_history(&s->kasan_info, obj, KASAN_EV_KFREE_RCU_SHEAF);
 	rcu_sheaf->objects[rcu_sheaf->size++] = obj;
 	if (likely(rcu_sheaf->size < s->sheaf_capacity)) {
 		rcu_sheaf = NULL;
 	} else {
 		pcs->rcu_free = NULL;
 		rcu_sheaf->node = numa_mem_id();
+		kasan_history_objs(&s->kasan_info, rcu_sheaf->objects, rcu_sheaf->size,
+				   KASAN_EV_RCU_SHEAF_FULL);
 	}
 	/* Before local_unlock, so a concurrent flush_rcu_sheaf cannot miss it. */
 	if (rcu_sheaf) {
@@ -1818,6 +1851,8 @@ static void flush_rcu_sheaf(struct work_struct *w)
 	pcs->rcu_free = NULL;
 	local_unlock(&pcs->lock);
 	if (rcu_free) {
+		kasan_history_objs(&s->kasan_info, rcu_free->objects, rcu_free->size,
+				   KASAN_EV_RCU_SHEAF_DETACHED);
 		sched_point(SP_flush_rcu_sheaf_before_call_rcu);
 		submit_rcu_sheaf(s, rcu_free, rcu_free_sheaf_nobarn);
 		sched_point(SP_flush_rcu_sheaf_after_call_rcu);
@@ -1902,6 +1937,8 @@ static void pcs_flush_all(struct kmem_cache *s)
 		free_empty_sheaf(s, spare);
 	}
 	if (rcu_free) {
+		kasan_history_objs(&s->kasan_info, rcu_free->objects, rcu_free->size,
+				   KASAN_EV_RCU_SHEAF_DETACHED);
 		submit_rcu_sheaf(s, rcu_free, rcu_free_sheaf_nobarn);
 		sched_point(SP_pcs_flush_all_after_call_rcu);
 	}
@@ -1920,6 +1957,7 @@ static void pcs_flush_all(struct kmem_cache *s)
 		memcpy(objects, pcs->main->objects + pcs->main->size, batch * sizeof(void *));
 		local_unlock(&pcs->lock);
 		sched_point(SP_pcs_flush_all_batch);
+		kasan_history_objs(&s->kasan_info, objects, batch, KASAN_EV_SHEAF_FLUSHED);
 		__kmem_cache_free_bulk(s, batch, objects);
 		stat_add(s, SHEAF_FLUSH, batch);
 	} while (batch);
@@ -1998,6 +2036,8 @@ static void __pcs_flush_all_cpu(struct kmem_cache *s, unsigned int cpu)
 		pcs->spare = NULL;
 	}
 	if (pcs->rcu_free) {
+		kasan_history_objs(&s->kasan_info, pcs->rcu_free->objects, pcs->rcu_free->size,
+				   KASAN_EV_RCU_SHEAF_DETACHED);
 		submit_rcu_sheaf(s, pcs->rcu_free, rcu_free_sheaf_nobarn);
 		pcs->rcu_free = NULL;
 	}
@@ -2135,6 +2175,7 @@ bool __kmem_cache_empty(struct kmem_cache *s)
 }
 
 /* Report a partial slab that still has objects at shutdown (list_slab_objects). */
+#define LEAK_HISTORIES	3
 static void list_slab_objects(struct kmem_cache *s, struct slab *slab, const char *text)
 {
 	void *addr = slab_address(slab);
@@ -2154,6 +2195,15 @@ static void list_slab_objects(struct kmem_cache *s, struct slab *slab, const cha
 		report_detail("  Object %p @offset=%zu state=%s", p, (size_t)i * s->size,
 			      kasan_state_name(st));
 		shown++;
+	}
+	/* the histories of the first few listed (recorded only with history on) */
+	for (unsigned int i = 0, nr = 0; i < objects && nr < LEAK_HISTORIES; i++) {
+		void *p = (char *)addr + (size_t)i * s->size;
+
+		if (kasan_get_state(&s->kasan_info, p) == KASAN_STATE_FREE)
+			continue;
+		kasan_report_history(&s->kasan_info, p);
+		nr++;
 	}
 	report_end();
 }
@@ -2414,6 +2464,7 @@ void *kmem_cache_alloc_from_sheaf(struct kmem_cache *s, gfp_t gfp, struct slab_s
 	if (sheaf->size == 0)
 		return NULL;
 	ret = sheaf->objects[--sheaf->size];
+	kasan_history(&s->kasan_info, ret, KASAN_EV_ALLOC_PREFILLED);
 	slab_post_alloc_hook(s, gfp, 1, &ret);
 	return ret;
 }
@@ -2472,6 +2523,7 @@ static void defer_free(struct kmem_cache *s, void *object)
 	void *old;
 
 	kasan_set_state(&s->kasan_info, object, KASAN_STATE_DEFERRED);
+	kasan_history(&s->kasan_info, object, KASAN_EV_DEFERRED);
 	atomic_inc(&s->deferred_objects);
 	/* llist_add through the object's free pointer slot; the cache is found later from
 	 * the slab, as free_deferred_objects() does */
@@ -2494,6 +2546,7 @@ void run_deferred_frees(int cpu)
 
 		atomic_dec(&s->deferred_objects);
 		kasan_set_state(&s->kasan_info, object, KASAN_STATE_FREE);
+		kasan_history(&s->kasan_info, object, KASAN_EV_DEFERRED_RUN);
 		__slab_free(s, slab, object, object, 1);
 		stat(s, FREE_SLOWPATH);
 		object = next;

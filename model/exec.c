@@ -377,6 +377,7 @@ static void machine_setup(const struct program *p, const struct exec_opts *o)
 	report_set_quiet(true);
 	report_set_hook(exec_report);
 	report_set_context_hook(exec_context, "op");
+	kasan_history_enable(o->history);
 	kmem_cache_init();
 	ex.initialized = true;
 	for (unsigned int c = 0; c < p->m.cpus; c++)

@@ -19,6 +19,7 @@ struct exec_opts {
 	bool trace;		/* print each op and its result to `out` */
 	bool abort_mode;	/* REPORT_ABORT: the fuzz target */
 	bool quiet;		/* print no reports and no context (minimiser) */
+	bool history;		/* record KASAN object histories (reports print them) */
 	FILE *out;		/* trace and context; NULL: stderr */
 };
 

@@ -52,7 +52,8 @@ static const char usage_main[] =
 	"exit status: 0 clean, 1 a report (or an unmet expectation), 2 bad usage or parse error\n";
 
 static const char usage_run[] =
-	"usage: slabtorture run [--expect] [--repeat N] [--quiet] [--binary|--text] FILE...\n"
+	"usage: slabtorture run [--expect] [--repeat N] [--quiet] [--no-history] [--binary|--text]\n"
+	"                       FILE...\n"
 	"\n"
 	"Runs each program on a fresh machine. Prints one result line per file:\n"
 	"  FILE: clean (N ops)\n"
@@ -61,6 +62,8 @@ static const char usage_run[] =
 	"               the `# bug:` it names is enabled); exit 0 iff every file matches\n"
 	"  --repeat N   run each file N times and require the same outcome every time\n"
 	"  --quiet      do not print reports and op context, only the result lines\n"
+	"  --no-history do not record object histories (KASAN reports and the leak report\n"
+	"               print each object's state changes: op, CPU, task, scheduling point)\n"
 	"  --binary, --text   force the form (otherwise a file named *.trace is text and any\n"
 	"               other file is fuzzer bytes)\n";
 
@@ -256,7 +259,7 @@ static int cmd_run(int argc, char **argv)
 {
 	static struct program p;
 
-	struct exec_opts o = { .trace = opt_trace, .out = stdout };
+	struct exec_opts o = { .trace = opt_trace, .out = stdout, .history = true };
 	bool expect = false;
 	enum form form = FORM_AUTO;
 	int repeat = 1, nfiles = 0, status = 0;
@@ -274,6 +277,8 @@ static int cmd_run(int argc, char **argv)
 			expect = true;
 		} else if (!strcmp(a, "--quiet") || !strcmp(a, "-q")) {
 			o.quiet = true;
+		} else if (!strcmp(a, "--no-history")) {
+			o.history = false;
 		} else if (!strcmp(a, "--binary")) {
 			form = FORM_BINARY;
 		} else if (!strcmp(a, "--text")) {

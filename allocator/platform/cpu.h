@@ -30,6 +30,9 @@ struct task {
 	int rcu_read_depth;		/* rcu_read_lock() nesting */
 	int hotplug_read_depth;		/* cpus_read_lock() nesting of this task */
 	bool hotplug_write_held;	/* this task holds cpus_write_lock() */
+	/* The last sched_point() this task passed, + 1 (0: none yet); SLAB_SCHED builds set
+	 * it, KASAN object histories print it (sched_point_desc(last_point - 1)->name). */
+	int last_point;
 	/* lockdep-lite: classes currently held, in acquisition order */
 	int nr_held;
 	struct {

@@ -26,6 +26,9 @@
 #include <pthread.h>
 #include <sched.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "kasan.h"
 #include "cpu.h"
@@ -33,6 +36,7 @@
 #include "atomic.h"
 #include "rcu.h"
 #include "report.h"
+#include "sched_point.h"
 
 #if defined(__SANITIZE_ADDRESS__)
 #define KASAN_ASAN 1
@@ -73,6 +77,9 @@ struct cpu_quarantine {
 };
 
 static bool kasan_on;
+static void kasan_history_reset(void);
+static void history_cache_event(struct kasan_cache *kc, enum kasan_event ev,
+				const char *where);
 static struct cpu_quarantine cpu_quarantine[MAX_CPUS] = {
 	[0 ... MAX_CPUS - 1] = { .lock = PTHREAD_MUTEX_INITIALIZER },
 };
@@ -180,7 +187,7 @@ static void qlist_move_cache(struct qlist_head *from, struct qlist_head *to,
  * The object is FREE before release() runs so the allocator's own checks see a freed
  * object. No quarantine lock is held: release() may quarantine again.
  */
-static void qlist_free_all(struct qlist_head *q)
+static void qlist_free_all(struct qlist_head *q, const char *where)
 {
 	struct kasan_obj_meta *meta = q->head;
 
@@ -191,6 +198,7 @@ static void qlist_free_all(struct qlist_head *q)
 
 		meta->quarantine_next = NULL;
 		meta->state = KASAN_STATE_FREE;
+		kasan_history_at(kc, obj, KASAN_EV_UNQUARANTINED, where);
 		atomic_sub(&kc->nr_quarantined, 1);
 		atomic_sub(&quarantine_total, kasan_obj_bytes(kc));
 		atomic_sub(&quarantine_nr, 1);
@@ -236,7 +244,7 @@ static int kasan_cpu_offline(unsigned int cpu)
 	to_free = cq->q;
 	qlist_init(&cq->q);
 	pthread_mutex_unlock(&cq->lock);
-	qlist_free_all(&to_free);
+	qlist_free_all(&to_free, "kasan_cpu_offline");
 	return 0;
 }
 
@@ -273,6 +281,7 @@ void kasan_init(bool enabled, size_t quarantine_bytes)
 	WRITE_ONCE(quarantine_nr, 0);
 	WRITE_ONCE(kasan_on, enabled);
 	pthread_mutex_unlock(&quarantine_lock);
+	kasan_history_reset();
 	cpuhp_setup_state(CPUHP_AP_KASAN_ONLINE, "kasan:online", kasan_cpu_online,
 			  kasan_cpu_offline);
 }
@@ -293,6 +302,9 @@ void kasan_cache_create(struct kasan_cache *kc, const char *name, unsigned int o
 	kc->typesafe_by_rcu = typesafe_by_rcu;
 	kc->release = release;
 	kc->nr_quarantined = 0;
+	kc->shut_down = false;
+	kasan_clear_track(&kc->shutdown_track);
+	memset(&kc->shutdown_ev, 0, sizeof(kc->shutdown_ev));
 }
 
 void kasan_poison_new_slab(struct kasan_cache *kc, void *objects_start, unsigned int stride,
@@ -305,6 +317,7 @@ void kasan_poison_new_slab(struct kasan_cache *kc, void *objects_start, unsigned
 		struct kasan_obj_meta *meta = kasan_meta(kc, p);
 
 		meta->state = KASAN_STATE_FREE;
+		meta->history = 0;
 		kasan_clear_track(&meta->alloc_track);
 		kasan_clear_track(&meta->free_track);
 		meta->quarantine_next = NULL;
@@ -349,6 +362,7 @@ static void kasan_report_tracks(const struct kasan_cache *kc, const void *obj,
 	report_detail("state: %s", kasan_state_name(meta->state));
 	kasan_report_track("allocated by", &meta->alloc_track);
 	kasan_report_track("freed by", &meta->free_track);
+	kasan_report_history(kc, obj);
 }
 
 bool kasan_check_free(struct kasan_cache *kc, void *obj, const char *func)
@@ -406,6 +420,9 @@ static bool kasan_quarantine_put(struct kasan_cache *kc, void *obj)
 	}
 	meta->cache = kc;
 	meta->state = KASAN_STATE_QUARANTINED;
+	kasan_history_at(kc, obj, READ_ONCE(kc->shut_down) ?
+			 KASAN_EV_QUARANTINED_AFTER_SHUTDOWN : KASAN_EV_QUARANTINED,
+			 "kasan_quarantine_put");
 	atomic_add(&kc->nr_quarantined, 1);
 	atomic_add(&quarantine_total, bytes);
 	atomic_add(&quarantine_nr, 1);
@@ -518,11 +535,11 @@ void kasan_quarantine_reduce(void)
 			quarantine_head = (quarantine_head + 1) % QUARANTINE_BATCHES;
 	}
 	pthread_mutex_unlock(&quarantine_lock);
-	qlist_free_all(&to_free);
+	qlist_free_all(&to_free, "kasan_quarantine_reduce");
 	__atomic_sub_fetch(&reducers_in_flight, 1, __ATOMIC_RELEASE);
 }
 
-void kasan_quarantine_remove_cache(struct kasan_cache *kc)
+static void quarantine_remove_cache(struct kasan_cache *kc, const char *where)
 {
 	struct qlist_head to_free;
 	unsigned int i, cpu;
@@ -537,7 +554,7 @@ void kasan_quarantine_remove_cache(struct kasan_cache *kc)
 		if (!qlist_empty(&cq->q))
 			qlist_move_cache(&cq->q, &to_free, kc);
 		pthread_mutex_unlock(&cq->lock);
-		qlist_free_all(&to_free);
+		qlist_free_all(&to_free, where);
 	}
 	qlist_init(&to_free);
 	pthread_mutex_lock(&quarantine_lock);
@@ -552,20 +569,30 @@ void kasan_quarantine_remove_cache(struct kasan_cache *kc)
 		quarantine_size -= before - batch->bytes;
 	}
 	pthread_mutex_unlock(&quarantine_lock);
-	qlist_free_all(&to_free);
+	qlist_free_all(&to_free, where);
 	/* synchronize_srcu(&remove_cache_srcu): let concurrent reducers finish releasing */
 	while (__atomic_load_n(&reducers_in_flight, __ATOMIC_ACQUIRE))
 		sched_yield();
 }
 
+void kasan_quarantine_remove_cache(struct kasan_cache *kc)
+{
+	quarantine_remove_cache(kc, "kasan_quarantine_remove_cache");
+}
+
 void kasan_cache_shutdown(struct kasan_cache *kc)
 {
-	kasan_quarantine_remove_cache(kc);
+	quarantine_remove_cache(kc, "kasan_cache_shutdown");
+	/* after the drain: what is quarantined from now on stays (the seed bug) */
+	kasan_set_track(&kc->shutdown_track);
+	if (kasan_history_enabled())
+		history_cache_event(kc, KASAN_EV_CACHE_SHUTDOWN, "kmem_cache_destroy");
+	WRITE_ONCE(kc->shut_down, true);
 }
 
 void kasan_cache_shrink(struct kasan_cache *kc)
 {
-	kasan_quarantine_remove_cache(kc);
+	quarantine_remove_cache(kc, "kasan_cache_shrink");
 }
 
 size_t kasan_quarantine_bytes(void)
@@ -579,4 +606,244 @@ unsigned long kasan_quarantine_objects(const struct kasan_cache *kc)
 	if (kc)
 		return READ_ONCE(kc->nr_quarantined);
 	return READ_ONCE(quarantine_nr);
+}
+
+/* ------------------------------------------------------------------ object histories */
+
+static const char *const kasan_event_names[NR_KASAN_EVENTS] = {
+	[KASAN_EV_ALLOC_SHEAF]		= "allocated from a percpu sheaf",
+	[KASAN_EV_ALLOC_SLAB]		= "allocated from its slab",
+	[KASAN_EV_ALLOC_PREFILLED]	= "allocated from a prefilled sheaf",
+	[KASAN_EV_REFILL]		= "taken from its slab into a sheaf (refill)",
+	[KASAN_EV_FREE_MAIN]		= "freed into the main sheaf",
+	[KASAN_EV_FREE_SLAB]		= "freed to its slab",
+	[KASAN_EV_KFREE_RCU_SHEAF]	= "kfree_rcu: into the rcu_free sheaf",
+	[KASAN_EV_KFREE_RCU_CALL]	= "kfree_rcu: call_rcu of the object (no sheaf)",
+	[KASAN_EV_RCU_SHEAF_FULL]	= "rcu_free sheaf full, detached",
+	[KASAN_EV_RCU_SHEAF_DETACHED]	= "rcu_free sheaf detached by a flush",
+	[KASAN_EV_CALL_RCU]		= "call_rcu(rcu_free_sheaf) queued for its sheaf",
+	[KASAN_EV_CALL_RCU_NOBARN]	= "call_rcu(rcu_free_sheaf_nobarn) queued for its sheaf",
+	[KASAN_EV_RCU_CB]		= "RCU callback ran",
+	[KASAN_EV_QUARANTINED]		= "quarantined",
+	[KASAN_EV_QUARANTINED_AFTER_SHUTDOWN] = "quarantined after kasan_cache_shutdown()",
+	[KASAN_EV_UNQUARANTINED]	= "released from the quarantine to its slab",
+	[KASAN_EV_SHEAF_FLUSHED]	= "flushed from a sheaf to its slab",
+	[KASAN_EV_SHEAF_TO_BARN]	= "its sheaf put into the barn (full)",
+	[KASAN_EV_DEFERRED]		= "kfree_nolock: free deferred",
+	[KASAN_EV_DEFERRED_RUN]		= "deferred free ran",
+	[KASAN_EV_CACHE_SHUTDOWN]	= "kasan_cache_shutdown() drained the quarantine of its cache",
+};
+
+const char *kasan_event_name(enum kasan_event ev)
+{
+	if ((unsigned int)ev >= NR_KASAN_EVENTS || !kasan_event_names[ev])
+		return "invalid";
+	return kasan_event_names[ev];
+}
+
+struct kasan_history {
+	const struct kasan_obj_meta *owner;	/* whose history this is */
+	unsigned long total;			/* events ever recorded for it */
+	bool evicted_before;			/* an earlier slot of the owner was recycled */
+	struct kasan_event_rec ring[KASAN_HISTORY_RING];
+};
+
+#define HISTORY_CHUNK	256
+#define HISTORY_CHUNKS	(KASAN_HISTORY_OBJECTS / HISTORY_CHUNK)
+
+bool kasan_history_on;
+static pthread_mutex_t history_lock = PTHREAD_MUTEX_INITIALIZER;
+/* Slots in chunks allocated on first use: a short program pays for what it touches. */
+static struct kasan_history *history_chunks[HISTORY_CHUNKS];
+static unsigned long history_used;	/* slots handed out since the reset (may exceed the
+					 * table: slot = history_used % KASAN_HISTORY_OBJECTS) */
+static unsigned long history_seq;
+
+void kasan_history_enable(bool on)
+{
+	__atomic_store_n(&kasan_history_on, on, __ATOMIC_RELAXED);
+}
+
+static void kasan_history_reset(void)
+{
+	pthread_mutex_lock(&history_lock);
+	history_used = 0;
+	history_seq = 0;
+	pthread_mutex_unlock(&history_lock);
+}
+
+static struct kasan_history *history_slot(unsigned long i)
+{
+	struct kasan_history **chunk = &history_chunks[i / HISTORY_CHUNK];
+
+	if (!*chunk) {
+		*chunk = calloc(HISTORY_CHUNK, sizeof(**chunk));
+		if (!*chunk)
+			return NULL;
+	}
+	return &(*chunk)[i % HISTORY_CHUNK];
+}
+
+/* The object's history, if it has a live one. Under history_lock. */
+static struct kasan_history *history_find(const struct kasan_obj_meta *meta)
+{
+	unsigned long id = meta->history;
+	unsigned long n = min(history_used, (unsigned long)KASAN_HISTORY_OBJECTS);
+	struct kasan_history *h;
+
+	if (!id || id > n || !history_chunks[(id - 1) / HISTORY_CHUNK])
+		return NULL;
+	h = &history_chunks[(id - 1) / HISTORY_CHUNK][(id - 1) % HISTORY_CHUNK];
+	return h->owner == meta ? h : NULL;
+}
+
+static struct kasan_history *history_get(struct kasan_obj_meta *meta)
+{
+	struct kasan_history *h = history_find(meta);
+	unsigned long i;
+	bool evicted;
+
+	if (h)
+		return h;
+	evicted = meta->history != 0;
+	i = history_used % KASAN_HISTORY_OBJECTS;
+	h = history_slot(i);
+	if (!h)
+		return NULL;
+	history_used++;
+	h->owner = meta;
+	h->total = 0;
+	h->evicted_before = evicted;
+	meta->history = (u32)(i + 1);
+	return h;
+}
+
+static void history_fill(struct kasan_event_rec *e, enum kasan_event ev, const char *where,
+			 const struct task *t, long context)
+{
+	e->seq = ++history_seq;
+	e->context = context;
+	e->where = where;
+	e->task_name = t->name;
+	e->task = t->id;
+	e->cpu = (short)task_get_cpu(t);
+	e->point = (short)(t->last_point - 1);
+	e->type = (u8)ev;
+}
+
+static void history_add(struct kasan_cache *kc, const void *obj, enum kasan_event ev,
+			const char *where, const struct task *t, long context)
+{
+	struct kasan_obj_meta *meta = kasan_meta(kc, obj);
+	struct kasan_history *h = history_get(meta);
+
+	if (!h)
+		return;
+	history_fill(&h->ring[h->total++ % KASAN_HISTORY_RING], ev, where, t, context);
+}
+
+static void history_cache_event(struct kasan_cache *kc, enum kasan_event ev,
+				const char *where)
+{
+	struct task *t = current_task();
+	long context = report_context();
+
+	pthread_mutex_lock(&history_lock);
+	history_fill(&kc->shutdown_ev, ev, where, t, context);
+	pthread_mutex_unlock(&history_lock);
+}
+
+void __kasan_history_record(struct kasan_cache *kc, const void *obj, enum kasan_event ev,
+			    const char *where)
+{
+	struct task *t = current_task();
+	long context = report_context();
+
+	pthread_mutex_lock(&history_lock);
+	history_add(kc, obj, ev, where, t, context);
+	pthread_mutex_unlock(&history_lock);
+}
+
+void __kasan_history_record_objs(struct kasan_cache *kc, void *const *objs, unsigned int n,
+				 enum kasan_event ev, const char *where)
+{
+	struct task *t = current_task();
+	long context = report_context();
+
+	pthread_mutex_lock(&history_lock);
+	for (unsigned int i = 0; i < n; i++)
+		history_add(kc, objs[i], ev, where, t, context);
+	pthread_mutex_unlock(&history_lock);
+}
+
+unsigned int kasan_history_get(const struct kasan_cache *kc, const void *obj,
+			       struct kasan_event_rec *out, unsigned int max,
+			       unsigned long *dropped)
+{
+	const struct kasan_obj_meta *meta = kasan_meta(kc, obj);
+	const struct kasan_history *h;
+	unsigned long first, kept;
+	unsigned int n = 0;
+
+	*dropped = 0;
+	pthread_mutex_lock(&history_lock);
+	h = history_find(meta);
+	if (h) {
+		kept = min(h->total, (unsigned long)KASAN_HISTORY_RING);
+		first = h->total - kept;
+		if (kept > max) {
+			first += kept - max;
+			kept = max;
+		}
+		*dropped = first;
+		for (unsigned long i = first; i < first + kept; i++)
+			out[n++] = h->ring[i % KASAN_HISTORY_RING];
+	}
+	pthread_mutex_unlock(&history_lock);
+	return n;
+}
+
+static void report_event(const struct kasan_event_rec *e, const char *label, const char *extra)
+{
+	const struct sched_point_desc *sp = e->point >= 0 ? sched_point_desc(e->point) : NULL;
+
+	report_detail("    #%lu %s %ld cpu %d task %s[%d] at %s: %s [%s]%s", e->seq, label,
+		      e->context, e->cpu, e->task_name ? e->task_name : "?", e->task,
+		      sp ? sp->name : "-", kasan_event_name((enum kasan_event)e->type),
+		      e->where ? e->where : "?", extra);
+}
+
+void kasan_report_history(const struct kasan_cache *kc, const void *obj)
+{
+	struct kasan_event_rec ev[KASAN_HISTORY_RING];
+	const char *label = report_context_label();
+	const struct kasan_event_rec *sd = kc->shutdown_ev.seq ? &kc->shutdown_ev : NULL;
+	unsigned long dropped;
+	unsigned int n = kasan_history_get(kc, obj, ev, KASAN_HISTORY_RING, &dropped);
+	const struct kasan_history *h;
+	bool evicted;
+
+	if (!n)
+		return;
+	if (!label)
+		label = "ctx";
+	pthread_mutex_lock(&history_lock);
+	h = history_find(kasan_meta(kc, obj));
+	evicted = h && h->evicted_before;
+	pthread_mutex_unlock(&history_lock);
+	report_detail("history of %p (cache %s), oldest first:", obj, kc->name);
+	if (evicted)
+		report_detail("    (earlier events lost: the history table was recycled)");
+	if (dropped)
+		report_detail("    (%lu older events dropped)", dropped);
+	for (unsigned int i = 0; i < n; i++) {
+		/* the cache's kasan_cache_shutdown(), in its place among the object's events */
+		if (sd && sd->seq < ev[i].seq && sd->seq > (i ? ev[i - 1].seq : 0)) {
+			report_event(sd, label, " (cache)");
+			sd = NULL;
+		}
+		report_event(&ev[i], label, "");
+	}
+	if (sd && sd->seq > ev[n - 1].seq)
+		report_event(sd, label, " (cache)");
 }

@@ -43,7 +43,7 @@ enum report_mode { REPORT_ABORT, REPORT_COUNT };
 #define REPORT_KIND_LEN		48	/* longest kind name + 1 */
 #define REPORT_FUNC_LEN	64
 #define REPORT_MSG_LEN	256
-#define REPORT_DETAIL_LEN 1024
+#define REPORT_DETAIL_LEN 8192	/* room for a few KASAN object histories */
 
 /* A recorded report. The strings are stored with it (at most REPORT_FUNC_LEN,
  * REPORT_MSG_LEN, REPORT_DETAIL_LEN bytes with the NUL). */

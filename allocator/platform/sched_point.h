@@ -18,6 +18,7 @@
 #define PLATFORM_SCHED_POINT_H
 
 #include "types.h"
+#include "cpu.h"
 
 struct sched_point_desc {
 	const char *name;	/* "SP_after_unlock" */
@@ -65,6 +66,11 @@ unsigned long sched_wakeups(void);
 extern const struct sched_ops *sched_ops_active;
 static inline void sched_point(int id)
 {
+	struct task *t = current;
+
+	/* one store: the point an object history names (cpu.h: last_point) */
+	if (t)
+		t->last_point = id + 1;
 	if (sched_ops_active)
 		sched_ops_active->point(id);
 }
