@@ -361,3 +361,180 @@ TEST(cpu_offline_drains_its_queue)
 	CHECK_EQ(kasan_quarantine_objects(&fc.kc), 2);
 	fake_destroy(&fc);
 }
+
+/* ------------------------------------------------------------------ object histories */
+
+TEST(history_off_by_default)
+{
+	struct kasan_event_rec ev[KASAN_HISTORY_RING];
+	unsigned long dropped = 1;
+	struct fake_cache fc;
+
+	CHECK(!kasan_history_enabled());
+	fake_init(&fc, "hoff", 32, 4, false);
+	fake_alloc(&fc, 0);
+	CHECK(fake_free(&fc, 0));
+	kasan_history(&fc.kc, obj(&fc, 0), KASAN_EV_FREE_MAIN);
+	CHECK_EQ(kasan_history_get(&fc.kc, obj(&fc, 0), ev, KASAN_HISTORY_RING, &dropped), 0);
+	CHECK_EQ(dropped, 0);
+	/* a report without history prints none */
+	report_set_quiet(true);
+	CHECK(!kasan_check_free(&fc.kc, obj(&fc, 0), "kmem_cache_free"));
+	report_set_quiet(false);
+	EXPECT_REPORTS(1);
+	REQUIRE(report_get(0));
+	CHECK(strstr(report_get(0)->details, "history") == NULL);
+	fake_destroy(&fc);
+}
+
+TEST(history_records_in_order)
+{
+	struct kasan_event_rec ev[KASAN_HISTORY_RING];
+	struct task *t = current_task();
+	unsigned long dropped;
+	struct fake_cache fc;
+	unsigned int n;
+
+	fake_init(&fc, "horder", 32, 4, false);
+	kasan_history_enable(true);
+	report_set_context_hook(get_track_op, "op");
+	t->last_point = 0;				/* no point passed yet */
+	track_op = 3;
+	fake_alloc(&fc, 1);
+	kasan_history(&fc.kc, obj(&fc, 1), KASAN_EV_ALLOC_SHEAF);
+	track_op = 4;
+	set_cpu(1);
+	t->last_point = SP_CALL_RCU + 1;		/* as sched_point(SP_CALL_RCU) sets it */
+	CHECK(fake_free(&fc, 1));			/* quarantined: recorded by kasan */
+	track_op = 5;
+	set_cpu(0);
+	kasan_quarantine_remove_cache(&fc.kc);		/* released from the quarantine */
+	/* another object's events do not show in this one's history */
+	fake_alloc(&fc, 2);
+	kasan_history(&fc.kc, obj(&fc, 2), KASAN_EV_ALLOC_SLAB);
+
+	n = kasan_history_get(&fc.kc, obj(&fc, 1), ev, KASAN_HISTORY_RING, &dropped);
+	REQUIRE(n == 3);
+	CHECK_EQ(dropped, 0);
+	CHECK_EQ(ev[0].type, KASAN_EV_ALLOC_SHEAF);
+	CHECK_EQ(ev[0].context, 3);
+	CHECK_EQ(ev[0].cpu, 0);
+	CHECK_EQ(ev[0].point, -1);
+	CHECK_EQ(ev[0].task, t->id);
+	CHECK(ev[0].task_name && !strcmp(ev[0].task_name, t->name));
+	CHECK(!strcmp(ev[0].where, "test_history_records_in_order"));
+	CHECK_EQ(ev[1].type, KASAN_EV_QUARANTINED);
+	CHECK_EQ(ev[1].context, 4);
+	CHECK_EQ(ev[1].cpu, 1);
+	CHECK_EQ(ev[1].point, SP_CALL_RCU);
+	CHECK_EQ(ev[2].type, KASAN_EV_UNQUARANTINED);
+	CHECK_EQ(ev[2].context, 5);
+	CHECK_EQ(ev[2].cpu, 0);
+	CHECK(!strcmp(ev[2].where, "kasan_quarantine_remove_cache"));
+	CHECK(ev[0].seq < ev[1].seq && ev[1].seq < ev[2].seq);
+	CHECK_EQ(kasan_history_get(&fc.kc, obj(&fc, 2), ev, KASAN_HISTORY_RING, &dropped), 1);
+	CHECK_EQ(ev[0].type, KASAN_EV_ALLOC_SLAB);
+	/* a new slab over the same memory starts with no history */
+	kasan_poison_new_slab(&fc.kc, fc.mem, fc.stride, fc.nr);
+	CHECK_EQ(kasan_history_get(&fc.kc, obj(&fc, 1), ev, KASAN_HISTORY_RING, &dropped), 0);
+	kasan_history_enable(false);
+	report_set_context_hook(NULL, NULL);
+	track_op = -1;
+	t->last_point = 0;
+	fake_destroy(&fc);
+}
+
+TEST(history_bounded)
+{
+	struct kasan_event_rec ev[KASAN_HISTORY_RING];
+	unsigned long dropped;
+	struct fake_cache fc;
+	unsigned int n, extra = 5;
+
+	fake_init(&fc, "hbound", 32, 2, false);
+	kasan_history_enable(true);
+	report_set_context_hook(get_track_op, "op");
+	for (unsigned int i = 0; i < KASAN_HISTORY_RING + extra; i++) {
+		track_op = (long)i;
+		kasan_history(&fc.kc, obj(&fc, 0), KASAN_EV_FREE_MAIN);
+	}
+	n = kasan_history_get(&fc.kc, obj(&fc, 0), ev, KASAN_HISTORY_RING, &dropped);
+	CHECK_EQ(n, KASAN_HISTORY_RING);
+	CHECK_EQ(dropped, extra);
+	for (unsigned int i = 0; i < n; i++)
+		CHECK_EQ(ev[i].context, (long)(extra + i));	/* the oldest were dropped */
+	/* a smaller buffer gets the newest, the rest counted as dropped */
+	n = kasan_history_get(&fc.kc, obj(&fc, 0), ev, 4, &dropped);
+	CHECK_EQ(n, 4);
+	CHECK_EQ(dropped, KASAN_HISTORY_RING + extra - 4);
+	CHECK_EQ(ev[3].context, (long)(KASAN_HISTORY_RING + extra - 1));
+	/* the report says how many were dropped */
+	fake_alloc(&fc, 0);
+	report_set_quiet(true);
+	report_begin(REPORT_WARN, "test", "history");
+	kasan_report_history(&fc.kc, obj(&fc, 0));
+	report_end();
+	report_set_quiet(false);
+	EXPECT_REPORTS(1);
+	REQUIRE(report_get(0));
+	CHECK(strstr(report_get(0)->details, "(5 older events dropped)") != NULL);
+	kasan_history_enable(false);
+	report_set_context_hook(NULL, NULL);
+	track_op = -1;
+	fake_destroy(&fc);
+}
+
+TEST(history_printed_in_report)
+{
+	struct task *t = current_task();
+	struct fake_cache fc;
+	const struct report *r;
+
+	fake_init(&fc, "hrep", 32, 4, false);
+	kasan_history_enable(true);
+	report_set_context_hook(get_track_op, "op");
+	track_op = 7;
+	fake_alloc(&fc, 1);
+	kasan_history(&fc.kc, obj(&fc, 1), KASAN_EV_ALLOC_SHEAF);
+	track_op = 8;
+	t->last_point = SP_CALL_RCU + 1;
+	CHECK(fake_free(&fc, 1));
+	kasan_cache_shutdown(&fc.kc);		/* drains it: released, then the cache event */
+	track_op = 9;
+	fake_alloc(&fc, 1);
+	CHECK(fake_free(&fc, 1));		/* quarantined after the shutdown */
+	track_op = 10;
+	report_set_quiet(true);
+	CHECK(!kasan_check_free(&fc.kc, obj(&fc, 1), "kmem_cache_free"));
+	report_set_quiet(false);
+	EXPECT_REPORTS(1);
+	r = report_get(0);
+	REQUIRE(r);
+	/* the signature line is unchanged; the history is detail lines */
+	CHECK(!strcmp(r->function, "kmem_cache_free"));
+	CHECK(strstr(r->details, "history of") != NULL);
+	CHECK(strstr(r->details, "op 7 cpu 0 task boot") != NULL);
+	CHECK(strstr(r->details, "at -: allocated from a percpu sheaf [test_history_printed_in_report]") != NULL);
+	CHECK(strstr(r->details, "op 8 cpu 0") != NULL);
+	CHECK(strstr(r->details, "at SP_call_rcu: quarantined [kasan_quarantine_put]") != NULL);
+	CHECK(strstr(r->details, "released from the quarantine to its slab [kasan_cache_shutdown]") != NULL);
+	CHECK(strstr(r->details, "kasan_cache_shutdown() drained the quarantine of its cache") != NULL);
+	CHECK(strstr(r->details, "op 9 cpu 0") != NULL);
+	CHECK(strstr(r->details, "quarantined after kasan_cache_shutdown()") != NULL);
+	/* in order: released, shutdown, quarantined again */
+	{
+		const char *a = strstr(r->details, "released from the quarantine");
+		const char *b = strstr(r->details, "drained the quarantine of its cache");
+		const char *c = strstr(r->details, "quarantined after kasan_cache_shutdown()");
+
+		CHECK(a && b && c && a < b && b < c);
+	}
+	CHECK(strstr(r->details, "op: 10") != NULL);	/* the report's own context, last */
+	if (test_failures)
+		fputs(r->details, stderr);
+	kasan_history_enable(false);
+	report_set_context_hook(NULL, NULL);
+	track_op = -1;
+	t->last_point = 0;
+	fake_destroy(&fc);
+}
