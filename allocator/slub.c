@@ -825,7 +825,9 @@ static struct slub_percpu_sheaves *__pcs_replace_empty_main(struct kmem_cache *s
 	/* We may be on another CPU now. */
 	sched_point(SP_replace_empty_relock);
 	local_lock(&s->cpu_sheaves[smp_processor_id()].lock);
-	pcs = this_cpu_ptr(s->cpu_sheaves);
+	/* the seeded bug forgets that the task may have migrated while the lock was off */
+	if (!SLAB_BUG(replace_empty_stale_pcs))
+		pcs = this_cpu_ptr(s->cpu_sheaves);
 	barn = get_barn(s);
 
 	if (pcs->main->size == 0) {
@@ -1781,7 +1783,9 @@ bool __kfree_rcu_sheaf(struct kmem_cache *s, void *obj)
 			goto fail;
 		}
 		pcs = this_cpu_ptr(s->cpu_sheaves);
-		if (unlikely(pcs->rcu_free)) {
+		/* while the lock was dropped another task, or an interrupt, may have installed
+		 * an rcu_free sheaf: the seeded bug does not look */
+		if (unlikely(pcs->rcu_free) && !SLAB_BUG(kfree_rcu_relock_no_recheck)) {
 			barn = get_barn(s);
 			if (barn)
 				barn_put_empty_sheaf(barn, empty);

@@ -328,6 +328,11 @@ static void apply(struct stask *t, int point, struct decision *d)
 		if (t->task.irq_depth || conflicts(NULL, &d->op))
 			return;
 		record(t, point, d);
+		if (sc.o->trace) {
+			char buf[256];
+			op_format(&d->op, buf, sizeof(buf));
+			exec_trace("        interrupt: %s\n", buf);
+		}
 		run_irq_op(t, &d->op);
 		return;
 	case ACT_CPU_DOWN:
@@ -382,7 +387,9 @@ static void on_point(int id)
 	if (t->kind == SK_PROGRAM)
 		sc.steps++;
 	t->occ[id]++;
-	exec_trace("        @t%d %s:%u (%s)\n", t->id, sched_point_desc(id)->name, t->occ[id], t->name);
+	exec_trace("        @t%d %s:%u (%s%s%s)\n", t->id, sched_point_desc(id)->name, t->occ[id], t->name,
+		   task_preemptible(&t->task) ? "" : ", not preemptible",
+		   t->task.irqs_off ? ", irqs off" : "");
 	if (next_decision(t, id, &d))
 		apply(t, id, &d);
 }

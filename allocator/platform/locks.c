@@ -334,14 +334,16 @@ bool __lock_tryacquire(struct lock_common *l, const char *func)
 	return true;
 }
 
-void __lock_release(struct lock_common *l, const char *func)
+static bool lock_release_nopoint(struct lock_common *l, const char *func)
 {
 	struct task *t = current_task();
 
-	if (WARN(!__atomic_load_n(&l->locked, __ATOMIC_RELAXED),
-		 "unlock of %s, which is not locked (task %d)", l->name ? l->name : "(unnamed)",
-		 t->id))
-		return;
+	/* the report names the function that unlocked */
+	if (!__atomic_load_n(&l->locked, __ATOMIC_RELAXED)) {
+		report_simple(REPORT_WARN, func, "unlock of %s, which is not locked (task %d)",
+			      l->name ? l->name : "(unnamed)", t->id);
+		return false;
+	}
 	lockdep_release(l, func);
 	if (!l->sleeps)
 		t->preempt_count--;
@@ -349,7 +351,24 @@ void __lock_release(struct lock_common *l, const char *func)
 	__atomic_store_n(&l->owner_thread, 0UL, __ATOMIC_RELAXED);
 	__atomic_store_n(&l->locked, 0, __ATOMIC_RELEASE);
 	sched_wake();
-	sched_point(SP_UNLOCK);
+	return true;
+}
+
+void __lock_release(struct lock_common *l, const char *func)
+{
+	if (lock_release_nopoint(l, func))
+		sched_point(SP_UNLOCK);
+}
+
+/* The point comes once interrupts are on again: where the kernel's irqrestore lets an
+ * interrupt in while the task may still hold other locks (a local lock). */
+void __spin_unlock_irqrestore(struct lock_common *l, const char *func)
+{
+	bool released = lock_release_nopoint(l, func);
+
+	local_irq_enable_count();
+	if (released)
+		sched_point(SP_UNLOCK);
 }
 
 bool __lock_held_by_current(const struct lock_common *l)

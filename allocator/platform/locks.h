@@ -66,8 +66,9 @@ bool irqs_disabled(void);
 	do { (flags) = 0; local_irq_disable_count(); spin_lock(l); } while (0)
 #define spin_trylock_irqsave(l, flags) \
 	((flags) = 0, local_irq_disable_count(), spin_trylock(l) ? true : (local_irq_enable_count(), false))
+void __spin_unlock_irqrestore(struct lock_common *l, const char *func);
 #define spin_unlock_irqrestore(l, flags) \
-	do { (void)(flags); spin_unlock(l); local_irq_enable_count(); } while (0)
+	do { (void)(flags); __spin_unlock_irqrestore(&(l)->c, __func__); } while (0)
 
 #define mutex_lock(m)		__lock_acquire(&(m)->c, __func__)
 #define mutex_unlock(m)		__lock_release(&(m)->c, __func__)
