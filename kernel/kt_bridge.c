@@ -90,6 +90,13 @@ static unsigned long env_ul(const char *name, unsigned long def)
 
 static pthread_rwlock_t kt_world = PTHREAD_RWLOCK_INITIALIZER;
 static __thread int kt_depth;	/* nested shim calls of this thread (ctor, callbacks) */
+/* The task that was current when the outermost call began, made current again when it
+ * ends: the shim borrows the thread for its task only during its calls. On liburcu's
+ * call_rcu worker, the platform's rcu.c runs our own RCU callbacks as its task, set once
+ * (urcu_callback_task()); a client callback (mt_free_rcu -> kmem_cache_free) must not
+ * leave the shim's task current there, or our callbacks would run on the shim's task,
+ * which migrates and does not occupy its CPU (cpu_down() then finds it pinned). */
+static __thread struct task *kt_prev;
 
 /* ---- tasks ---- */
 
@@ -127,6 +134,7 @@ static void kt_enter(void)
 		return;
 	}
 	pthread_rwlock_rdlock(&kt_world);
+	kt_prev = current;
 	if (!kt_task_live) {
 		int cpu = kt_no_occupy ? 0 :
 			  (int)(__atomic_fetch_add(&kt_next_cpu, 1, __ATOMIC_RELAXED) % kt_cpus);
@@ -154,6 +162,8 @@ static void kt_leave(void)
 		return;
 	if (kt_hotplug_ms && !kt_no_occupy)
 		cpu_unoccupy();
+	if (kt_prev && current != kt_prev)
+		task_switch(kt_prev);
 	pthread_rwlock_unlock(&kt_world);
 }
 

@@ -9,7 +9,8 @@
 #   --bug NAME    run with a seeded allocator bug (SLAB_BUGS=NAME)
 #   --short       the short form for `make test`: the xarray suite only (about 30 s)
 #   --build-only  build, run nothing
-# Environment: JOBS, SLAB_KT_* and SLAB_CAPTURE (docs/kernel-tests.md) pass to the suites.
+# Environment: JOBS; SLAB_SRC=dir builds the allocator from another checkout (default: this
+# one, as it is); SLAB_KT_* and SLAB_CAPTURE (docs/kernel-tests.md) pass to the suites.
 # Exit: 0 all suites passed, 1 a suite failed, 2 bad usage, 3 could not build or install.
 set -uo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -89,8 +90,10 @@ else
   out=$root/build/kernel-asan
   # ---- our allocator, for the shim: gcc (the suites' compiler) with ASan + UBSan ----
   cm=$out/cmake
-  if [ ! -f "$cm/build.ninja" ]; then
-    cmake -S "$root" -B "$cm" -G Ninja -DCMAKE_C_COMPILER=gcc -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+  src=$(cd "${SLAB_SRC:-$root}" && pwd)
+  if [ ! -f "$cm/build.ninja" ] || ! grep -q "CMAKE_HOME_DIRECTORY:INTERNAL=$src\$" "$cm/CMakeCache.txt"; then
+    rm -rf "$cm"
+    cmake -S "$src" -B "$cm" -G Ninja -DCMAKE_C_COMPILER=gcc -DCMAKE_BUILD_TYPE=RelWithDebInfo \
       -DSLAB_SANITIZE="address;undefined" -DSLAB_SEEDED_BUGS=ON >"$out.cmake.log" 2>&1 ||
       { cat "$out.cmake.log"; die "cmake failed"; }
   fi
@@ -107,7 +110,7 @@ for e in json.load(open(sys.argv[1])):
         print(" ".join(x for i, x in enumerate(a) if x.startswith(("-D", "-O", "-W", "-f", "-m", "-g", "-std"))))
         break' "$cm/compile_commands.json")
   [ -n "$flags" ] || die "no compile flags in $cm/compile_commands.json"
-  gcc -c $flags -I"$root/allocator/include" -I"$root/allocator/platform" -I"$root/model" \
+  gcc -c $flags -I"$src/allocator/include" -I"$src/allocator/platform" -I"$src/model" \
       -I"$root/kernel" "$root/kernel/kt_bridge.c" -o "$obj/kt_bridge.o" || die "kt_bridge.c"
   ld -r -o "$obj/slabkt-raw.o" "$obj/kt_bridge.o" --whole-archive "$cm/libslabmodel.a" "$cm/libslab.a" ||
     die "ld -r failed"
