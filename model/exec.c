@@ -330,9 +330,10 @@ static void exec_end(void)
 			kfree(o->ptr);
 		model_obj_freed((int)h);
 	}
-	model_barrier_begin();
+	unsigned long from = model_barrier_begin();
+
 	kvfree_rcu_barrier();
-	model_after_barrier(NULL);
+	model_after_barrier(NULL, from);
 	defer_free_barrier();
 	for (unsigned int h = 0; h < model.nr_cache; h++)
 		if (model.cache[h].state == MC_ALIVE)

@@ -432,20 +432,21 @@ void exec_destroy(const struct op *op)
 void exec_barrier(const struct op *op)
 {
 	struct kmem_cache *s;
+	unsigned long from;
 
 	if (!op->has_cache) {
-		model_barrier_begin();
+		from = model_barrier_begin();
 		kvfree_rcu_barrier();
-		model_after_barrier(NULL);
+		model_after_barrier(NULL, from);
 		return;
 	}
 	if (!(s = cache_of(op->cache))) {
 		exec_skip("c%u was never created (NULL)", op->cache);
 		return;
 	}
-	model_barrier_begin();
+	from = model_barrier_begin();
 	kvfree_rcu_barrier_on_cache(s);
-	model_after_barrier(s);
+	model_after_barrier(s, from);
 }
 
 void exec_cpu_down(const struct op *op)

@@ -69,7 +69,7 @@ void model_reset(void)
 	model.nr_leaked = 0;
 	memset(model.reader_depth, 0, sizeof(model.reader_depth));
 	model.barrier_broken = 0;
-	model.events = model.barrier_from = 0;
+	model.events = 0;
 	model.tag_seq = 0x9e3779b9u;
 	model.op_index = -1;
 	model.opname = "setup";
@@ -556,12 +556,12 @@ static bool alone(void)
 	return !model.alone || model.alone();
 }
 
-void model_barrier_begin(void)
+unsigned long model_barrier_begin(void)
 {
-	model.barrier_from = ++model.events;
+	return ++model.events;
 }
 
-void model_after_barrier(struct kmem_cache *s)
+void model_after_barrier(struct kmem_cache *s, unsigned long from)
 {
 	static struct cache_set set;
 	struct kmem_cache **v;
@@ -582,7 +582,7 @@ void model_after_barrier(struct kmem_cache *s)
 		struct slab_object_counts c;
 
 		/* the totals are the barrier's only if no kfree_rcu came after it began */
-		if (model.events != model.barrier_from)
+		if (model.events != from)
 			break;
 		slab_count_objects(x, &c);
 		if (c.in_rcu_free || c.in_rcu_flight) {
@@ -599,7 +599,7 @@ void model_after_barrier(struct kmem_cache *s)
 		struct model_obj *o = &model.obj[i];
 
 		/* kfree_rcu'd while the barrier ran (another task): not its to wait for */
-		if (o->state != MO_RCU || (s && o->s != s) || o->rcu_seq > model.barrier_from)
+		if (o->state != MO_RCU || (s && o->s != s) || o->rcu_seq > from)
 			continue;
 		if (virt_to_cache(o->ptr) == o->s && slab_object_start(o->ptr) == o->ptr &&
 		    kasan_get_state(slab_kasan_info(o->s), o->ptr) == KASAN_STATE_RCU_PENDING) {

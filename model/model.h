@@ -98,7 +98,6 @@ struct model {
 	long reader_since[PROG_MAX_CPUS];	/* op index of the outermost one */
 	unsigned long barrier_broken;		/* like rcutorture's rtbe */
 	unsigned long events;			/* kfree_rcu and barrier starts, in order */
-	unsigned long barrier_from;		/* events when the running barrier began */
 	/* Whether no other task is inside an op (the scheduler's answer; NULL: always):
 	 * checks of a whole cache's state hold only then. */
 	bool (*alone)(void);
@@ -154,10 +153,11 @@ bool model_reader_protects(int cpu, int h);
  * other live object took: an access or free of it must then be reported. */
 bool model_obj_slot_intact(int h);
 
-/* Before a barrier call: objects kfree_rcu'd from now on need not be done when it returns. */
-void model_barrier_begin(void);
+/* Before a barrier call: objects kfree_rcu'd from now on need not be done when it returns.
+ * The value goes to model_after_barrier() (barriers of several tasks may overlap). */
+unsigned long model_barrier_begin(void);
 /* After kvfree_rcu_barrier_on_cache(s) (s != NULL) or kvfree_rcu_barrier() (NULL). */
-void model_after_barrier(struct kmem_cache *s);
+void model_after_barrier(struct kmem_cache *s, unsigned long from);
 /* Live objects of s (incl. orphans) plus objects in its lent sheaves. */
 unsigned long model_live_objects(struct kmem_cache *s);
 /* Before destroy of handle h: whether the SLAB_LEAK report is expected. */

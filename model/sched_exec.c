@@ -438,12 +438,20 @@ static void stop_fibers(void)
 
 /* ------------------------------------------------------------------ tasks */
 
-/* Handles an op uses; `kill`: the op ends the life of what the handle names. */
+/* What an op uses; `kill`: the op ends the life of what the handle names. Caches are
+ * compared by the cache they name (two handles merged into one cache are one cache). */
 struct href {
 	char type;	/* 'c', 'o', 's' */
-	uint32_t h;
+	uintptr_t h;
 	bool kill;
 };
+
+static uintptr_t cache_ident(uint32_t h)
+{
+	if (h < model.nr_cache && model.cache[h].s)
+		return (uintptr_t)model.cache[h].s;
+	return ((uintptr_t)1 << (sizeof(uintptr_t) * 8 - 1)) | h;
+}
 
 static int op_handles(const struct op *op, struct href *v)
 {
@@ -458,10 +466,13 @@ static int op_handles(const struct op *op, struct href *v)
 		switch ((enum arg_type)a->type) {
 		case ARG_CACHE:
 			if (!(a->flags & ARGF_OPTIONAL) || op->has_cache)
-				v[n++] = (struct href){ 'c', op->cache, a->flags & ARGF_CONSUME };
+				v[n++] = (struct href){ 'c', cache_ident(op->cache), a->flags & ARGF_CONSUME };
 			break;
 		case ARG_SHEAF:	/* a lent sheaf has one user at a time */
 			v[n++] = (struct href){ 's', op->sheaf, true };
+			if (op->sheaf < model.nr_sheaf && model.sheaf[op->sheaf].state == MC_ALIVE)
+				v[n++] = (struct href){ 'c', cache_ident((uint32_t)model.sheaf[op->sheaf].mcache),
+							false };
 			break;
 		case ARG_OBJ:
 		case ARG_OBJ_LIST:
@@ -470,7 +481,8 @@ static int op_handles(const struct op *op, struct href *v)
 
 				v[n++] = (struct href){ 'o', h, kills };
 				if (h < model.nr_obj && model.obj[h].mcache >= 0)
-					v[n++] = (struct href){ 'c', (uint32_t)model.obj[h].mcache, false };
+					v[n++] = (struct href){ 'c', cache_ident((uint32_t)model.obj[h].mcache),
+								false };
 			}
 			break;
 		default:

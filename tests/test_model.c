@@ -137,12 +137,11 @@ TEST(rule_barrier)
 	model_obj_rcu_freed(0);
 	kvfree_call_rcu((struct rcu_head *)p, p);
 	/* the model is told the barrier returned, but none ran: the object is pending */
-	model_barrier_begin();
-	model_after_barrier(s);
+	model_after_barrier(s, model_barrier_begin());
 	CHECK_EQ(model.barrier_broken, 1);
-	model_barrier_begin();
+	unsigned long from = model_barrier_begin();
 	kvfree_rcu_barrier_on_cache(s);
-	model_after_barrier(s);
+	model_after_barrier(s, from);
 	expect_only(RULE_BARRIER, 1);
 }
 

@@ -27,6 +27,7 @@ struct task {
 	int local_locks_held;		/* migration forbidden while > 0 */
 	int preempt_count;		/* spinlocks and local locks held: not preemptible */
 	int irqs_off;			/* spin_lock_irqsave() nesting: no interrupt arrives */
+	void *wq_frames;		/* workqueue.c: the works this task is running */
 	int rcu_read_depth;		/* rcu_read_lock() nesting */
 	int hotplug_read_depth;		/* cpus_read_lock() nesting of this task */
 	bool hotplug_write_held;	/* this task holds cpus_write_lock() */

@@ -55,7 +55,12 @@ struct wq_frame {
 	struct wq_frame *prev;
 };
 static __thread struct task kworker_task;
-static __thread struct wq_frame *thread_frames;
+/* The works a task is inside (a list through their frames): per task, not per thread, as
+ * fibers of one thread interleave their works. */
+static struct wq_frame **task_frames(void)
+{
+	return (struct wq_frame **)&current_task()->wq_frames;
+}
 
 static void pool_reset(struct wq_pool *p)
 {
@@ -172,11 +177,12 @@ static void work_done(struct work_struct *w, unsigned long seq, int run_cpu)
  * so its fields are read before (the work must outlive its flush, as in the kernel). */
 static void work_run(struct work_struct *w, unsigned long seq, int run_cpu)
 {
-	struct wq_frame frame = { .work = w, .cpu = run_cpu, .prev = thread_frames };
+	struct wq_frame **frames = task_frames();
+	struct wq_frame frame = { .work = w, .cpu = run_cpu, .prev = *frames };
 
-	thread_frames = &frame;
+	*frames = &frame;
 	w->func(w);
-	thread_frames = frame.prev;
+	*frames = frame.prev;
 	work_done(w, seq, run_cpu);
 }
 
@@ -236,7 +242,7 @@ static void work_run_inline(struct work_struct *w, unsigned long seq, int run_cp
 
 static bool running_on_this_thread(const struct work_struct *w)
 {
-	for (struct wq_frame *f = thread_frames; f; f = f->prev)
+	for (struct wq_frame *f = *task_frames(); f; f = f->prev)
 		if (f->work == w)
 			return true;
 	return false;
@@ -370,7 +376,7 @@ static int workqueue_offline_cpu(unsigned int cpu)
 	pthread_mutex_unlock(&wq_lock);
 	sched_wake();
 
-	for (struct wq_frame *f = thread_frames; f; f = f->prev)
+	for (struct wq_frame *f = *task_frames(); f; f = f->prev)
 		self |= f->cpu == (int)cpu;
 	/* Inline kworkers of other threads (stress) still bound here: let them finish. A
 	 * scheduler's kworkers are tasks cpu_down() migrates or waits for itself. */
@@ -405,7 +411,7 @@ void workqueue_reset(void)
 	for (int i = 0; i < MAX_CPUS + 1; i++)
 		pool_reset(&pools[i]);
 	pthread_mutex_unlock(&wq_lock);
-	thread_frames = NULL;
+	*task_frames() = NULL;
 	cpuhp_setup_state(CPUHP_AP_WORKQUEUE_ONLINE, "workqueue:online", workqueue_online_cpu,
 			  workqueue_offline_cpu);
 }
