@@ -438,10 +438,14 @@ static void stop_fibers(void)
 
 /* ------------------------------------------------------------------ tasks */
 
-/* What an op uses; `kill`: the op ends the life of what the handle names. Caches are
- * compared by the cache they name (two handles merged into one cache are one cache). */
+/*
+ * What an op uses; `kill`: the op ends the life of what the handle names. A cache handle
+ * is 'h'; the cache it names is 'c' as well, for two destroys of handles merged into one
+ * cache (only one of them shuts it down, and the model must know which); any other use of
+ * a merged handle may run alongside a destroy of its twin, as in the kernel.
+ */
 struct href {
-	char type;	/* 'c', 'o', 's' */
+	char type;	/* 'h' cache handle, 'c' cache, 'o' object, 's' sheaf */
 	uintptr_t h;
 	bool kill;
 };
@@ -465,14 +469,15 @@ static int op_handles(const struct op *op, struct href *v)
 
 		switch ((enum arg_type)a->type) {
 		case ARG_CACHE:
-			if (!(a->flags & ARGF_OPTIONAL) || op->has_cache)
+			if (!(a->flags & ARGF_OPTIONAL) || op->has_cache) {
+				v[n++] = (struct href){ 'h', op->cache, a->flags & ARGF_CONSUME };
 				v[n++] = (struct href){ 'c', cache_ident(op->cache), a->flags & ARGF_CONSUME };
+			}
 			break;
 		case ARG_SHEAF:	/* a lent sheaf has one user at a time */
 			v[n++] = (struct href){ 's', op->sheaf, true };
 			if (op->sheaf < model.nr_sheaf && model.sheaf[op->sheaf].state == MC_ALIVE)
-				v[n++] = (struct href){ 'c', cache_ident((uint32_t)model.sheaf[op->sheaf].mcache),
-							false };
+				v[n++] = (struct href){ 'h', (uint32_t)model.sheaf[op->sheaf].mcache, false };
 			break;
 		case ARG_OBJ:
 		case ARG_OBJ_LIST:
@@ -481,8 +486,7 @@ static int op_handles(const struct op *op, struct href *v)
 
 				v[n++] = (struct href){ 'o', h, kills };
 				if (h < model.nr_obj && model.obj[h].mcache >= 0)
-					v[n++] = (struct href){ 'c', cache_ident((uint32_t)model.obj[h].mcache),
-								false };
+					v[n++] = (struct href){ 'h', (uint32_t)model.obj[h].mcache, false };
 			}
 			break;
 		default:
@@ -506,7 +510,7 @@ static bool kills_cache(const struct op *op)
 /* Whether op, about to start, clashes with an op another task (not `t`) has in flight. */
 static bool conflicts(const struct stask *t, const struct op *op)
 {
-	struct href a[2 * PROG_MAX_LIST + 8], b[2 * PROG_MAX_LIST + 8];
+	struct href a[3 * PROG_MAX_LIST + 8], b[3 * PROG_MAX_LIST + 8];
 	int na = op_handles(op, a);
 
 	for (int k = 0; k < PROG_MAX_CPUS; k++) {
@@ -524,7 +528,7 @@ static bool conflicts(const struct stask *t, const struct op *op)
 		for (int x = 0; x < na; x++)
 			for (int y = 0; y < nb; y++)
 				if (a[x].type == b[y].type && a[x].h == b[y].h &&
-				    (a[x].kill || b[y].kill))
+				    (a[x].type == 'c' ? a[x].kill && b[y].kill : a[x].kill || b[y].kill))
 					return true;
 	}
 	return false;
@@ -666,6 +670,8 @@ static void setup_tasks(const struct program *p)
 
 /* ------------------------------------------------------------------ the loop */
 
+/* The first op in program order that a task between ops can start now (its task is not
+ * waiting), -1 if none. */
 static long cursor_op(void)
 {
 	long best = -1;
@@ -673,7 +679,7 @@ static long cursor_op(void)
 	for (int c = 0; c < PROG_MAX_CPUS; c++) {
 		const struct stask *t = &sc.t[c];
 
-		if (t->kind == SK_PROGRAM && t->op < 0 && t->next < t->nr_ops &&
+		if (t->kind == SK_PROGRAM && t->op < 0 && t->next < t->nr_ops && !t->blocked &&
 		    (best < 0 || t->ops[t->next] < best))
 			best = t->ops[t->next];
 	}
