@@ -7,7 +7,7 @@
 #                 build/ksrc/ from the Debian package, installed by scripts/deps.sh)
 #   --mock        build and run the same suites on the kernel's own mock instead (baseline)
 #   --bug NAME    run with a seeded allocator bug (SLAB_BUGS=NAME)
-#   --short       the short form for `make test`: the xarray suite only (about 30 s)
+#   --short       the short form for `make test`: the xarray suite only (9 s built, 40 s from nothing)
 #   --build-only  build, run nothing
 # Environment: JOBS; SLAB_SRC=dir builds the allocator from another checkout (default: this
 # one, as it is); SLAB_KT_* and SLAB_CAPTURE (docs/kernel-tests.md) pass to the suites.
