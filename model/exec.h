@@ -14,6 +14,7 @@
 
 #include <stdio.h>
 #include "ops.h"
+#include "slab.h"
 
 struct exec_opts {
 	bool trace;		/* print each op and its result to `out` */
@@ -30,6 +31,9 @@ struct exec_result {
 	int consumed;			/* expected reports consumed */
 	int ops_skipped;		/* ops naming a handle whose allocation returned NULL */
 };
+
+/* The SLAB_* flags of a create op's flags= (the executor's and slab-stress's caches). */
+slab_flags_t exec_slab_flags(const struct op *op);
 
 /* Returns 0 if the program ran clean, 1 if it failed (r->sig says how). */
 int exec_program(const struct program *p, const struct exec_opts *o, struct exec_result *r);

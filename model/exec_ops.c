@@ -46,18 +46,10 @@ static bool obj_usable(unsigned int h)
 	return true;
 }
 
-void exec_create(const struct op *op)
+slab_flags_t exec_slab_flags(const struct op *op)
 {
-	unsigned long faults = exec_faults();
-	struct kmem_cache_args args;
 	slab_flags_t flags = 0;
-	struct kmem_cache *s;
 
-	memset(&args, 0, sizeof(args));
-	args.align = (unsigned int)op->align;
-	args.sheaf_capacity = (unsigned int)op->capacity;
-	if (op->flags & CF_CTOR)
-		args.ctor = model_ctor;
 	if (op->flags & CF_TYPESAFE)
 		flags |= SLAB_TYPESAFE_BY_RCU;
 	if (op->flags & CF_HWCACHE)
@@ -66,6 +58,22 @@ void exec_create(const struct op *op)
 		flags |= SLAB_NO_MERGE;
 	if (op->flags & CF_DEBUG)
 		flags |= SLAB_DEBUG_FLAGS;
+	return flags;
+}
+
+void exec_create(const struct op *op)
+{
+	unsigned long faults = exec_faults();
+	struct kmem_cache_args args;
+	slab_flags_t flags;
+	struct kmem_cache *s;
+
+	memset(&args, 0, sizeof(args));
+	args.align = (unsigned int)op->align;
+	args.sheaf_capacity = (unsigned int)op->capacity;
+	if (op->flags & CF_CTOR)
+		args.ctor = model_ctor;
+	flags = exec_slab_flags(op);
 	s = kmem_cache_create(exec_cache_name(op->dst), (unsigned int)op->size, &args, flags);
 	model_cache_created((int)op->dst, s, op, NULL_RULE(faults));
 	exec_trace("        c%u = %s\n", op->dst, s ? kmem_cache_name(s) : "NULL");

@@ -525,7 +525,7 @@ static const char *const handle_prefix[] = {
 	[ARG_CACHE] = "c", [ARG_OBJ] = "o", [ARG_OBJ_LIST] = "o", [ARG_SHEAF] = "s", [ARG_CPU] = "cpu",
 };
 
-static uint32_t arg_handle(const struct op *op, const struct arg_desc *a)
+uint32_t op_arg_handle(const struct op *op, const struct arg_desc *a)
 {
 	switch ((enum arg_type)a->type) {
 	case ARG_CACHE:
@@ -616,8 +616,8 @@ int prog_check(const struct pstate *st, const struct op *op, char *err, size_t l
 		case ARG_CPU:
 			if (a->type == ARG_CACHE && (a->flags & ARGF_OPTIONAL) && !op->has_cache)
 				break;
-			if (!cand_ok(st, op, a, arg_handle(op, a)))
-				FAIL("%s%u is not %s", handle_prefix[a->type], arg_handle(op, a),
+			if (!cand_ok(st, op, a, op_arg_handle(op, a)))
+				FAIL("%s%u is not %s", handle_prefix[a->type], op_arg_handle(op, a),
 				     set_what(a));
 			break;
 		case ARG_OBJ_LIST:

@@ -347,6 +347,11 @@ void cands_build(const struct pstate *st, const struct op *op, const struct arg_
 		 struct cands *c);
 void cands_free(struct cands *c);
 
+/* The handle a handle argument of op names. */
+uint32_t op_arg_handle(const struct op *op, const struct arg_desc *a);
+/* Bind op's result to the next fresh handle of its kind, as the decoder does. */
+void op_bind_fresh(const struct pstate *st, struct op *op);
+
 /* Field access for ARG_INT arguments. */
 static inline int32_t *op_field(struct op *op, const struct arg_desc *a)
 {

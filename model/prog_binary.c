@@ -120,20 +120,6 @@ static void set_handle(struct op *op, const struct arg_desc *a, uint32_t h)
 	}
 }
 
-static uint32_t get_handle(const struct op *op, const struct arg_desc *a)
-{
-	switch ((enum arg_type)a->type) {
-	case ARG_CACHE:
-		return op->cache;
-	case ARG_SHEAF:
-		return op->sheaf;
-	case ARG_CPU:
-		return op->target;
-	default:
-		return op->obj;
-	}
-}
-
 static int32_t int_range(const struct pstate *st, const struct arg_desc *a)
 {
 	return a->max - a->min + 1;
@@ -145,8 +131,7 @@ static bool atomic_ctx(const struct pstate *st, const struct op *op)
 	       (st->reader_depth[op->cpu] && !(op_table[op->kind].flags & OPF_READER));
 }
 
-/* Where the decoder binds results: the next fresh handle of each kind. */
-static void bind_fresh(const struct pstate *st, struct op *op)
+void op_bind_fresh(const struct pstate *st, struct op *op)
 {
 	switch ((enum op_result)op_table[op->kind].result) {
 	case RES_CACHE:
@@ -280,7 +265,7 @@ static bool decode_op(struct reader *r, struct pstate *st, uint64_t kinds, struc
 		return false;
 	if (op->gfp == GFPC_KERNEL && atomic_ctx(st, op))
 		op->gfp = GFPC_ATOMIC;
-	bind_fresh(st, op);
+	op_bind_fresh(st, op);
 	return true;
 }
 
@@ -363,7 +348,7 @@ static void encode_op(struct writer *w, const struct pstate *st, const struct op
 			if (opt && !op->has_cache)
 				wr_sel(w, c.n + 1, 0);
 			else
-				wr_sel(w, c.n + opt, cands_find(&c, get_handle(op, a)) + opt);
+				wr_sel(w, c.n + opt, cands_find(&c, op_arg_handle(op, a)) + opt);
 			break;
 		}
 		case ARG_OBJ_LIST:

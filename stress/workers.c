@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "exec.h"
 #include "stress.h"
 #include "slab_introspect.h"
 #include "platform.h"
@@ -290,19 +291,12 @@ static void run_create(struct actor *a, const struct op *op)
 {
 	struct kmem_cache_args args = { .align = (unsigned int)op->align,
 					 .sheaf_capacity = (unsigned int)op->capacity };
-	slab_flags_t flags = 0;
+	slab_flags_t flags;
 	struct kmem_cache *s;
 
 	if (op->flags & CF_CTOR)
 		args.ctor = stress_ctor;
-	if (op->flags & CF_TYPESAFE)
-		flags |= SLAB_TYPESAFE_BY_RCU;
-	if (op->flags & CF_HWCACHE)
-		flags |= SLAB_HWCACHE_ALIGN;
-	if (op->flags & CF_NO_MERGE)
-		flags |= SLAB_NO_MERGE;
-	if (op->flags & CF_DEBUG)
-		flags |= SLAB_DEBUG_FLAGS;
+	flags = exec_slab_flags(op);
 	s = kmem_cache_create(a->kind == ACT_DRIVER && op->dst < NR_SHARED ? shared_names[op->dst] :
 			      dyn_name, (unsigned int)op->size, &args, flags);
 	cache_slot(a, op->dst)->s = s;

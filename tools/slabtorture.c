@@ -791,20 +791,7 @@ static bool dict_build(const struct pstate *st, int k, int vary, long val, struc
 	/* what the decoder does: no sleeping gfp in interrupt context */
 	if (op->ctx != CTX_TASK && op->gfp == GFPC_KERNEL)
 		op->gfp = GFPC_ATOMIC;
-	switch ((enum op_result)d->result) {
-	case RES_CACHE:
-		op->dst = st->next_cache;
-		break;
-	case RES_SHEAF:
-		op->dst = st->next_sheaf;
-		break;
-	case RES_OBJ:
-	case RES_OBJS:
-		op->dst = st->next_obj;
-		break;
-	case RES_NONE:
-		break;
-	}
+	op_bind_fresh(st, op);
 	return !prog_check(st, op, err, sizeof(err));
 }
 
