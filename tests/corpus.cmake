@@ -78,6 +78,10 @@ cli_test(binary_forced 0 "clean" ${_st} run --binary ${CMAKE_CURRENT_SOURCE_DIR}
 cli_test(trace_parse_error_is_not_bytes 2 "bad_op.trace:3:6: unknown op"
          ${_st} run ${CMAKE_CURRENT_SOURCE_DIR}/data/bad_op.trace)
 cli_test(directory 2 "is a directory" ${_st} run ${CMAKE_CURRENT_SOURCE_DIR}/data)
+cli_test(directory_trace 2 "is a directory" ${_st} run --text ${CMAKE_CURRENT_SOURCE_DIR}/data)
+add_test(NAME cli.long_text_trace
+         COMMAND ${CMAKE_COMMAND} -DST=${_st} -DTMP=${CMAKE_CURRENT_BINARY_DIR}/long_trace
+                 -P ${CMAKE_CURRENT_SOURCE_DIR}/scripts/long_trace.cmake)
 add_test(NAME cli.input_size_limit
          COMMAND ${CMAKE_COMMAND} -DST=${_st} -DTMP=${CMAKE_CURRENT_BINARY_DIR}/input_size
                  -P ${CMAKE_CURRENT_SOURCE_DIR}/scripts/input_size.cmake)

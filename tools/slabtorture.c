@@ -185,20 +185,69 @@ static bool named_trace(const char *path)
  * the name and the flags, never from the bytes: *.trace is text, anything else (a crash
  * file, an AFL++ queue entry) is fuzzer bytes, decoded as the fuzz targets decode them.
  */
+/* A text trace of any length (a stress failure or a captured workload can hold millions
+ * of ops); NULL (message printed) on an error. The caller frees it. */
+static char *read_text(const char *path, size_t *len)
+{
+	struct stat sb;
+	FILE *f = fopen(path, "rb");
+	char *buf = NULL;
+	size_t cap = 0, n = 0, got;
+
+	if (!f) {
+		fprintf(stderr, "%s: %s: %s\n", prog_name, path, strerror(errno));
+		return NULL;
+	}
+	if (fstat(fileno(f), &sb) == 0 && S_ISDIR(sb.st_mode)) {
+		fprintf(stderr, "%s: %s: is a directory\n", prog_name, path);
+		fclose(f);
+		return NULL;
+	}
+	do {
+		if (n == cap) {
+			cap = cap ? 2 * cap : 1 << 16;
+			buf = realloc(buf, cap);
+			if (!buf)
+				abort();
+		}
+		got = fread(buf + n, 1, cap - n, f);
+		n += got;
+	} while (got);
+	if (ferror(f)) {
+		fprintf(stderr, "%s: %s: %s\n", prog_name, path, strerror(errno));
+		free(buf);
+		fclose(f);
+		return NULL;
+	}
+	fclose(f);
+	*len = n;
+	return buf;
+}
+
 static int load_program(const char *path, enum form form, struct program *p)
 {
 	static uint8_t buf[MAX_FILE];
 	char err[256];
-	long n = read_file(path, buf, sizeof(buf));
+	long n;
 
-	if (n < 0)
-		return 2;
 	if (form == FORM_TEXT || (form == FORM_AUTO && named_trace(path))) {
-		if (!program_parse((const char *)buf, (size_t)n, p, err, sizeof(err)))
+		size_t len;
+		char *text = read_text(path, &len);
+		int rc;
+
+		if (!text)
+			return 2;
+		rc = program_parse(text, len, p, err, sizeof(err));
+		free(text);
+		if (!rc)
 			return 0;
 		fprintf(stderr, "%s:%s\n", path, err);
 		return 2;
 	}
+	/* fuzzer bytes: at most what the engines write */
+	n = read_file(path, buf, sizeof(buf));
+	if (n < 0)
+		return 2;
 	if (opt_sched_target) {
 		/* run once to learn which decisions the schedule bytes take, then keep them
 		 * as written decisions: the program replays (and prints) that schedule */
