@@ -472,10 +472,13 @@ void cands_build(const struct pstate *st, const struct op *op, const struct arg_
 	c->n = 0;
 	if ((int)n > c->cap)
 		c->v = grow(c->v, &c->cap, (int)n, sizeof(c->v[0]));
-	/* objects: live ones first, then freed ones, so misuse sits behind the common case */
-	for (int pass = 0; pass < 2; pass++) {
+	/* objects: live ones first, then freed ones, so misuse sits behind the common case;
+	 * only misuse and a typesafe reader's read take a freed object at all */
+	int passes = a->type == ARG_OBJ && (st->m.misuse || a->set == SET_READ) ? 2 : 1;
+
+	for (int pass = 0; pass < passes; pass++) {
 		for (uint32_t h = 0; h < n; h++) {
-			bool live = a->type != ARG_OBJ || pstate_obj(st, h)->state == OS_LIVE;
+			bool live = a->type != ARG_OBJ || st->obj[h].state == OS_LIVE;
 
 			if (live == (pass == 0) && cand_ok(st, op, a, h))
 				c->v[c->n++] = h;

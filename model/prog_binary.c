@@ -149,11 +149,22 @@ void op_bind_fresh(const struct pstate *st, struct op *op)
 	}
 }
 
+/* The online CPUs in order: the op byte's CPU selector picks among them. */
+static int online_cpus(const struct pstate *st, uint32_t *v)
+{
+	int n = 0;
+
+	for (uint32_t c = 0; c < st->m.cpus; c++)
+		if (st->online & (1u << c))
+			v[n++] = c;
+	return n;
+}
+
 /* One op from the reader; false if it is not an op of the program (skipped, or a prefix). */
 static bool decode_op(struct reader *r, struct pstate *st, uint64_t kinds, struct op *op)
 {
-	static __thread struct cands c, cpus;
-	static const struct arg_desc online = { .type = ARG_CPU, .set = SET_ONLINE };
+	static __thread struct cands c;
+	uint32_t cpus[PROG_MAX_CPUS];
 	uint8_t b = rd(r);
 	unsigned int code = b & 31;
 	bool ok = true;
@@ -167,8 +178,7 @@ static bool decode_op(struct reader *r, struct pstate *st, uint64_t kinds, struc
 	if (kind < 0)
 		return false;
 	op->kind = (uint8_t)kind;
-	cands_build(st, op, &online, &cpus);
-	op->cpu = (uint8_t)cpus.v[(b >> 5) % cpus.n];
+	op->cpu = (uint8_t)cpus[(b >> 5) % (unsigned int)online_cpus(st, cpus)];
 	if (st->pending_ctx >= 0) {
 		op->ctx = (uint8_t)st->pending_ctx;
 		op->cpu = (uint8_t)st->pending_cpu;
@@ -315,15 +325,18 @@ static unsigned int prefix_opcode(void)
 
 static void encode_op(struct writer *w, const struct pstate *st, const struct op *op)
 {
-	static __thread struct cands c, cpus;
-	static const struct arg_desc online = { .type = ARG_CPU, .set = SET_ONLINE };
+	static __thread struct cands c;
 	const struct op_desc *d = &op_table[op->kind];
+	uint32_t cpus[PROG_MAX_CPUS];
+	int ncpus = online_cpus(st, cpus), cpuidx = 0;
 	bool own_ctx = false;
 
 	for (int i = 0; i < d->nargs; i++)
 		own_ctx |= d->args[i].type == ARG_CTX;
-	cands_build(st, op, &online, &cpus);
-	unsigned int cpusel = (unsigned int)cands_find(&cpus, op->cpu) << 5;
+	for (int i = 0; i < ncpus; i++)
+		if (cpus[i] == op->cpu)
+			cpuidx = i;
+	unsigned int cpusel = (unsigned int)cpuidx << 5;
 	if (op->ctx != CTX_TASK && !own_ctx) {
 		wr(w, prefix_opcode() | cpusel);
 		wr(w, op->ctx == CTX_NMI);
