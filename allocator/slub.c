@@ -2172,8 +2172,11 @@ bool __kmem_cache_empty(struct kmem_cache *s)
 	struct kmem_cache_node *n;
 	int node;
 
+	/* lockless, as the kernel's: a quarantine reducer may be freeing an object of this
+	 * cache right now (kasan_cache_shutdown's caller); its slab still counts in nr_slabs,
+	 * so a stale nr_partial cannot make a cache with objects look empty */
 	for_each_kmem_cache_node(s, node, n)
-		if (n->nr_partial || atomic_read(&n->nr_slabs))
+		if (READ_ONCE(n->nr_partial) || atomic_read(&n->nr_slabs))
 			return false;
 	return true;
 }
