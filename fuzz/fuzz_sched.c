@@ -7,35 +7,15 @@
  * goes down or up, a grace period ends, RCU callbacks or queued work run. Same oracles as
  * fuzz_ops; a deadlock among the tasks is a report too. Replays bit-identically.
  *
- * Seeded bugs come from SLAB_BUGS=name[,name] (read once, at initialisation).
+ * Seeded bugs come from SLAB_BUGS=name[,name] (fuzz_target.c).
  */
 #include <stdio.h>
 #include <stdlib.h>
-#include "bugs.h"
 #include "exec.h"
 #include "ops.h"
 #include "sched_exec.h"
 
-int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-const char *__asan_default_options(void);
-
-/* As fuzz_ops: a small ASan quarantine for the metadata heap (see fuzz_ops.c). */
-const char *__asan_default_options(void)
-{
-	return "quarantine_size_mb=16";
-}
-
-int LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-	char err[512];
-
-	if (slab_bugs_from_env(err, sizeof(err))) {
-		fprintf(stderr, "fuzz_sched: SLAB_BUGS: %s\n", err);
-		exit(2);
-	}
-	return 0;
-}
 
 long fuzz_encode_program(const struct program *p, uint8_t *buf, size_t cap);
 
