@@ -58,6 +58,11 @@ test: .deps-ok
 	build/fuzz/bin/fuzz_ops -seed=1 -runs=20000 -dict=fuzz/fuzz_ops.dict -max_len=2048 \
 	  -artifact_prefix=$$smoke/ $$smoke corpus/seeds/fuzz_ops 2>&1 | grep -E "INITED|DONE|ERROR|==slabtorture=="; \
 	rm -rf $$smoke; \
+	echo "== fuzz_sched: 5000 libFuzzer runs from the seeds on the correct allocator =="; \
+	smoke=$$(mktemp -d); \
+	build/fuzz/bin/fuzz_sched -seed=1 -runs=5000 -max_len=2048 \
+	  -artifact_prefix=$$smoke/ $$smoke corpus/seeds/fuzz_sched corpus/seeds/fuzz_ops 2>&1 | grep -E "INITED|DONE|ERROR|==slabtorture=="; \
+	rm -rf $$smoke; \
 	echo "== OSS-Fuzz build.sh, libFuzzer and AFL++, 5 s per target =="; \
 	OUT_ROOT=build/oss-fuzz-check scripts/oss-fuzz/check.sh --short; \
 	echo "make test: all presets passed in $$(( $$(date +%s) - start ))s"

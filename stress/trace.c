@@ -272,7 +272,11 @@ static bool tool_path(char *buf, size_t len)
 	if (!slash)
 		return false;
 	*slash = 0;
-	snprintf(buf, len, "%s/slabtorture", exe);
+	/* a directory too long for the name is no place to find the tool */
+	if ((size_t)(slash - exe) + sizeof("/slabtorture") > len)
+		return false;
+	memcpy(buf, exe, (size_t)(slash - exe));
+	memcpy(buf + (slash - exe), "/slabtorture", sizeof("/slabtorture"));
 	return access(buf, X_OK) == 0;
 }
 
