@@ -597,7 +597,7 @@ static void access_freed(const struct op *op, bool write)
 			return;
 		}
 		kasan_check_access(slab_kasan_info(o->s), o->ptr, o->size, false, op_name(op->kind));
-		if (o->ctor && *(const uint64_t *)o->ptr != MODEL_CTOR_MAGIC)
+		if (o->ctor && *(const uint64_t *)o->ptr != SLAB_CTOR_MAGIC)
 			model_fail(RULE_TYPESAFE, "o%u = %p: not in its constructed state inside rcu_read_lock()",
 				   op->obj, o->ptr);
 		return;

@@ -59,7 +59,7 @@ struct model_sheaf *model_sheaf(unsigned int h)
 
 void model_ctor(void *obj)
 {
-	*(uint64_t *)obj = MODEL_CTOR_MAGIC;
+	*(uint64_t *)obj = SLAB_CTOR_MAGIC;
 }
 
 void model_reset(void)
@@ -70,7 +70,7 @@ void model_reset(void)
 	memset(model.reader_depth, 0, sizeof(model.reader_depth));
 	model.barrier_broken = 0;
 	model.events = 0;
-	model.tag_seq = 0x9e3779b9u;
+	model.tag_rng = slab_rng_seed(0x9e3779b9u, 0);
 	model.op_index = -1;
 	model.opname = "setup";
 }
@@ -138,55 +138,16 @@ void model_fail(enum model_rule rule, const char *fmt, ...)
 
 /* ------------------------------------------------------------------ content tags */
 
-/* Tagged bytes: up to 64 from the start (after the ctor word) and the last 8. */
-#define TAG_HEAD 64
-#define TAG_TAIL 8
-
-static inline uint8_t tag_byte(uint32_t tag, unsigned int i)
-{
-	return (uint8_t)((tag >> ((i & 3) * 8)) ^ (i * 0x3b));
-}
-
-static void tag_ranges(const struct model_obj *o, unsigned int *h0, unsigned int *h1,
-		       unsigned int *t0)
-{
-	unsigned int start = o->ctor ? 8 : 0;
-
-	*h0 = start;
-	*h1 = o->size < start + TAG_HEAD ? o->size : start + TAG_HEAD;
-	unsigned int size = o->size;
-
-	*t0 = size >= TAG_TAIL && size - TAG_TAIL > *h1 ? size - TAG_TAIL : *h1;
-}
-
+/* Tags: the shared scheme (slab_rng.h), one 64-bit tag per object from the model's stream. */
 static void tag_write(struct model_obj *o)
 {
-	unsigned int h0, h1, t0;
-	uint8_t *p = o->ptr;
-
-	o->tag = model.tag_seq = model.tag_seq * 1664525u + 1013904223u;
-	tag_ranges(o, &h0, &h1, &t0);
-	for (unsigned int i = h0; i < h1; i++)
-		p[i] = tag_byte(o->tag, i);
-	for (unsigned int i = t0; i < o->size; i++)
-		p[i] = tag_byte(o->tag, i);
+	o->tag = slab_rng_next(&model.tag_rng);
+	slab_tag_write(o->ptr, o->size, o->ctor, o->tag, false);
 }
 
 static int tag_check(const struct model_obj *o)
 {
-	unsigned int h0, h1, t0;
-	const uint8_t *p = o->ptr;
-
-	tag_ranges(o, &h0, &h1, &t0);
-	for (unsigned int i = h0; i < h1; i++)
-		if (p[i] != tag_byte(o->tag, i))
-			return (int)i;
-	for (unsigned int i = t0; i < o->size; i++)
-		if (p[i] != tag_byte(o->tag, i))
-			return (int)i;
-	if (o->ctor && *(const uint64_t *)p != MODEL_CTOR_MAGIC)
-		return 0;
-	return -1;
+	return slab_tag_check(o->ptr, o->size, o->ctor, o->tag, false);
 }
 
 bool model_obj_content_ok(int h, const char *what)
@@ -200,7 +161,7 @@ bool model_obj_content_ok(int h, const char *what)
 	report_detail("  object: %p (%u bytes, cache %s)", o->ptr, o->size,
 		      o->s ? kmem_cache_name(o->s) : "?");
 	report_detail("  byte %d: 0x%02x, written 0x%02x", bad, ((uint8_t *)o->ptr)[bad],
-		      bad == 0 && o->ctor ? 0xed : tag_byte(o->tag, (unsigned int)bad));
+		      bad == 0 && o->ctor ? (uint8_t)SLAB_CTOR_MAGIC : slab_tag_byte(o->tag, (unsigned int)bad));
 	model_fail_end();
 	return false;
 }
@@ -302,7 +263,7 @@ void model_obj_alloced(int h, enum obj_kind kind, int mcache, struct kmem_cache 
 			   slab_object_start(ptr));
 	if (ksize(ptr) < size)
 		model_fail(RULE_SIZE, "o%d: ksize %zu < requested %u", h, ksize(ptr), size);
-	if (o->ctor && *(uint64_t *)ptr != MODEL_CTOR_MAGIC)
+	if (o->ctor && *(uint64_t *)ptr != SLAB_CTOR_MAGIC)
 		model_fail(RULE_CTOR, "o%d = %p of c%d is not in its constructed state", h, ptr, mcache);
 
 	/* disjoint from every live and every RCU-pending object, in handle order */

@@ -13,8 +13,8 @@
 #include "slab.h"
 #include "slab_introspect.h"
 #include "ops.h"
+#include "slab_rng.h"
 
-#define MODEL_CTOR_MAGIC	0x5c7013c7ab1e5eedULL
 
 #define MODEL_RULES(X)								\
 	X(NULL, "a NULL result no rule allows (faults, prefill n=0, empty sheaf)")	\
@@ -56,11 +56,11 @@ enum mobj_state { MO_NONE, MO_LIVE, MO_RCU, MO_FREED, MO_ORPHAN, MO_NULL, MO_FRE
 struct model_obj {
 	void *ptr;
 	struct kmem_cache *s;	/* owning cache (a kmalloc cache for kmalloc objects) */
-	uint32_t tag;		/* content seed written at alloc / write */
+	uint64_t tag;		/* content tag written at alloc / write (slab_rng.h) */
 	uint16_t size;		/* bytes the user asked for */
 	uint8_t state;		/* enum mobj_state */
 	uint8_t kind;		/* enum obj_kind */
-	uint8_t ctor;		/* word 0 holds MODEL_CTOR_MAGIC */
+	uint8_t ctor;		/* word 0 holds SLAB_CTOR_MAGIC */
 	int32_t mcache;		/* model cache handle, -1 for kmalloc objects */
 	unsigned long gp;	/* get_state_synchronize_rcu() at kfree_rcu */
 	long freed_at;		/* op index of the free or kfree_rcu */
@@ -101,7 +101,7 @@ struct model {
 	/* Whether no other task is inside an op (the scheduler's answer; NULL: always):
 	 * checks of a whole cache's state hold only then. */
 	bool (*alone)(void);
-	uint32_t tag_seq;
+	uint64_t tag_rng;			/* the tags' stream */
 };
 
 extern struct model model;

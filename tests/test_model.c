@@ -120,10 +120,10 @@ TEST(rule_ctor)
 	struct kmem_cache *s = test_cache(64, CF_CTOR, 0);
 	uint64_t *p = kmem_cache_alloc(s, GFP_KERNEL);
 
-	REQUIRE(p && *p == MODEL_CTOR_MAGIC);
+	REQUIRE(p && *p == SLAB_CTOR_MAGIC);
 	*p = 0;
 	model_obj_alloced(0, OK_CACHE, 0, s, p, 64, NULL);
-	*p = MODEL_CTOR_MAGIC;
+	*p = SLAB_CTOR_MAGIC;
 	kmem_cache_free(s, p);
 	expect_only(RULE_CTOR, 1);
 }

@@ -9,6 +9,7 @@
 #include <string.h>
 #include "harness.h"
 #include "ops.h"
+#include "slab_rng.h"
 
 /* The binary header's length (prog_binary.c: two bytes, misuse in bit 7 of byte 1). */
 #define HDR_LEN		2
@@ -16,12 +17,10 @@
 
 static uint64_t rng = 0x2545f4914f6cdd1dULL;
 
+/* the shared generator (model/slab_rng.h) */
 static uint64_t next_rand(void)
 {
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return rng;
+	return slab_rng_next(&rng);
 }
 
 static struct program p1, p2, p3;

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * One RNG and one content-tag scheme for every driver (stress today; proposed for the
- * model, whose tag_write/tag_check and LCG tag sequence would become these calls).
+ * One RNG and one content-tag scheme for every driver: the model (its content rule),
+ * slab-stress and the tests.
  *
  * RNG: splitmix64 derives a nonzero xorshift64 state per (seed, stream), so each thread
  * (or each engine) draws its own reproducible stream from one seed.
@@ -12,8 +12,8 @@
  * memory with concurrent readers (SLAB_TYPESAFE_BY_RCU objects under RCU readers) pass
  * `atomic` and every aligned word is stored and loaded with one relaxed atomic access.
  */
-#ifndef STRESS_SLAB_RNG_H
-#define STRESS_SLAB_RNG_H
+#ifndef MODEL_SLAB_RNG_H
+#define MODEL_SLAB_RNG_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -61,7 +61,7 @@ static inline void slab_rng_bytes(uint64_t *s, uint8_t *buf, size_t len)
 
 #define SLAB_TAG_HEAD	64
 #define SLAB_TAG_TAIL	8
-/* Word 0 of every object of a ctor cache (the model's MODEL_CTOR_MAGIC today). */
+/* Word 0 of every object of a ctor cache: what the constructor writes. */
 #define SLAB_CTOR_MAGIC	0x5ab7a5e5c0ffee01ULL
 
 static inline uint8_t slab_tag_byte(uint64_t tag, unsigned int i)
