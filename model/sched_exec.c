@@ -31,7 +31,6 @@
 #define T_HOTPLUG	(T_UNBOUND + 1)
 #define MAX_STASKS	SCHED_MAX_TASKS
 #define MAX_HOTPLUG	(MAX_STASKS - T_HOTPLUG)
-#define DENSE_CONTINUE	208	/* a decision byte below this lets the task go on */
 
 enum stask_kind { SK_NONE, SK_PROGRAM, SK_KWORKER, SK_UNBOUND, SK_HOTPLUG };
 
@@ -214,9 +213,9 @@ static bool next_decision(struct stask *t, int point, struct decision *d)
 	case SCHED_BYTES: {
 		uint8_t b = src_byte();
 
-		if (b < DENSE_CONTINUE)
+		if (b < SCHED_BYTE_ACTION)
 			return false;
-		d->action = (uint8_t)((b - DENSE_CONTINUE) % NR_SCHED_ACTIONS);
+		d->action = (uint8_t)((b - SCHED_BYTE_ACTION) % NR_SCHED_ACTIONS);
 		b = src_byte();
 		switch ((enum sched_action)d->action) {
 		case ACT_SWITCH:

@@ -42,3 +42,6 @@ int sched_deadlock_kind(void);
  */
 void sched_input_decode(const uint8_t *data, size_t size, struct program *p,
 			struct sched_source *src);
+/* A schedule byte below this lets the task go on; byte b at or above it takes action
+ * (b - SCHED_BYTE_ACTION) % NR_SCHED_ACTIONS, its argument from the next byte. */
+#define SCHED_BYTE_ACTION	208

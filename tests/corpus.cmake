@@ -34,10 +34,13 @@ add_test(NAME seeds.replay COMMAND fuzz_ops_replay ${_corpus}/seeds/fuzz_ops)
 add_test(NAME regress.replay COMMAND fuzz_ops_replay ${_corpus}/regress)
 add_test(NAME seeds.up_to_date
          COMMAND ${CMAKE_SOURCE_DIR}/scripts/gen_seeds.sh --check ${_st})
-add_test(NAME dict.up_to_date
-         COMMAND ${CMAKE_COMMAND} -DST=${_st} -DDICT=${CMAKE_SOURCE_DIR}/fuzz/fuzz_ops.dict
-                 -DTMP=${CMAKE_CURRENT_BINARY_DIR}/fuzz_ops.dict
-                 -P ${CMAKE_CURRENT_SOURCE_DIR}/scripts/dict_check.cmake)
+foreach(_target fuzz_ops fuzz_sched)
+  add_test(NAME dict.${_target}.up_to_date
+           COMMAND ${CMAKE_COMMAND} -DST=${_st} -DTARGET=${_target}
+                   -DDICT=${CMAKE_SOURCE_DIR}/fuzz/${_target}.dict
+                   -DTMP=${CMAKE_CURRENT_BINARY_DIR}/${_target}.dict
+                   -P ${CMAKE_CURRENT_SOURCE_DIR}/scripts/dict_check.cmake)
+endforeach()
 file(GLOB _seed_src CONFIGURE_DEPENDS ${_corpus}/seed-src/fuzz_ops/*.trace)
 foreach(t ${_seed_src})
   get_filename_component(name ${t} NAME_WE)

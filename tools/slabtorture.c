@@ -1086,6 +1086,15 @@ static int cmd_dict(int argc, char **argv)
 			rc = 1;
 		}
 	}
+	/* fuzz_sched: its programs are the binary form above, its schedules these bytes */
+	for (int a = 0; a < NR_SCHED_ACTIONS && opt_sched_target; a++)
+		for (int arg = 0; arg < 2; arg++) {
+			uint8_t b[2] = { (uint8_t)(SCHED_BYTE_ACTION + a), (uint8_t)arg };
+			char name[48];
+
+			snprintf(name, sizeof(name), "schedule_%s_%d", sched_action_names[a], arg);
+			dict_token(&o, name, b, 2, arg ? NULL : "a schedule decision and its argument");
+		}
 	if (o.f != stdout)
 		fclose(o.f);
 	return rc;
