@@ -287,10 +287,16 @@ void exec_kfree_rcu(const struct op *op)
 	exec_trace("        o%u pending until grace period %lu\n", op->obj, o->gp);
 }
 
-/* kmalloc caches are made on first use, which no interrupt may do: NULL is then right. */
+/* kmalloc caches are made on first use, which no interrupt may do: NULL is then right; so
+ * it is for an interrupt that arrived while its task holds locks (the nolock paths only
+ * trylock: contention, which the fiber scheduler makes). */
 static const char *kmalloc_null_rule(bool existed, unsigned long faults)
 {
-	return !existed && in_interrupt() ? "first_use_in_interrupt" : NULL_RULE(faults);
+	if (!existed && in_interrupt())
+		return "first_use_in_interrupt";
+	if (in_interrupt() && current->preempt_count)
+		return "nolock_contention";
+	return NULL_RULE(faults);
 }
 
 void exec_kmalloc(const struct op *op)
