@@ -284,6 +284,7 @@ void exec_kfree_rcu(const struct op *op)
 	model_obj_freeing((int)op->obj);
 	model_obj_rcu_freed((int)op->obj);
 	kfree_rcu_call(o);
+	model_obj_rcu_returned((int)op->obj);
 	exec_trace("        o%u pending until grace period %lu\n", op->obj, o->gp);
 }
 

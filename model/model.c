@@ -4,6 +4,7 @@
  * is in handle order, so decisions never depend on where the allocator put things.
  * Addresses are only compared (overlap, reuse), never used to order or choose.
  */
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -70,6 +71,7 @@ void model_reset(void)
 	memset(model.reader_depth, 0, sizeof(model.reader_depth));
 	model.barrier_broken = 0;
 	model.events = 0;
+	model.rcu_in_call = 0;
 	model.tag_rng = slab_rng_seed(0x9e3779b9u, 0);
 	model.op_index = -1;
 	model.opname = "setup";
@@ -310,8 +312,16 @@ void model_obj_rcu_freed(int h)
 {
 	model.obj[h].state = MO_RCU;
 	model.obj[h].gp = get_state_synchronize_rcu();
-	model.obj[h].rcu_seq = ++model.events;
+	model.obj[h].rcu_seq = ULONG_MAX;
 	model.obj[h].freed_at = model.op_index;
+	model.rcu_in_call++;
+	model.events++;
+}
+
+void model_obj_rcu_returned(int h)
+{
+	model.obj[h].rcu_seq = ++model.events;
+	model.rcu_in_call--;
 }
 
 void model_reader_locked(int cpu)
@@ -542,8 +552,9 @@ void model_after_barrier(struct kmem_cache *s, unsigned long from)
 		struct kmem_cache *x = v[i];
 		struct slab_object_counts c;
 
-		/* the totals are the barrier's only if no kfree_rcu came after it began */
-		if (model.events != from)
+		/* the totals are the barrier's only if no kfree_rcu ran alongside it: none
+		 * started or returned since it began, none is still inside the call */
+		if (model.events != from || model.rcu_in_call)
 			break;
 		slab_count_objects(x, &c);
 		if (c.in_rcu_free || c.in_rcu_flight) {
@@ -559,7 +570,8 @@ void model_after_barrier(struct kmem_cache *s, unsigned long from)
 	for (unsigned int i = 0; i < model.nr_obj; i++) {
 		struct model_obj *o = &model.obj[i];
 
-		/* kfree_rcu'd while the barrier ran (another task): not its to wait for */
+		/* kfree_rcu'd while the barrier ran (another task), or not yet returned: not
+		 * its to wait for */
 		if (o->state != MO_RCU || (s && o->s != s) || o->rcu_seq > from)
 			continue;
 		if (virt_to_cache(o->ptr) == o->s && slab_object_start(o->ptr) == o->ptr &&

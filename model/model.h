@@ -64,7 +64,7 @@ struct model_obj {
 	int32_t mcache;		/* model cache handle, -1 for kmalloc objects */
 	unsigned long gp;	/* get_state_synchronize_rcu() at kfree_rcu */
 	long freed_at;		/* op index of the free or kfree_rcu */
-	unsigned long rcu_seq;	/* model event of the kfree_rcu */
+	unsigned long rcu_seq;	/* model event at which its kfree_rcu returned (ULONG_MAX until then) */
 };
 
 struct model_cache {
@@ -97,7 +97,8 @@ struct model {
 	int reader_depth[PROG_MAX_CPUS];	/* open rcu_read_lock() sections per CPU's task */
 	long reader_since[PROG_MAX_CPUS];	/* op index of the outermost one */
 	unsigned long barrier_broken;		/* like rcutorture's rtbe */
-	unsigned long events;			/* kfree_rcu and barrier starts, in order */
+	unsigned long events;			/* kfree_rcu starts and returns, barrier starts, in order */
+	unsigned int rcu_in_call;		/* kfree_rcu calls that have not returned */
 	/* Whether no other task is inside an op (the scheduler's answer; NULL: always):
 	 * checks of a whole cache's state hold only then. */
 	bool (*alone)(void);
@@ -136,7 +137,10 @@ void model_obj_write(int h);
 /* Before the object is freed (content check), then the state change. */
 void model_obj_freeing(int h);
 void model_obj_freed(int h);
+/* Before kvfree_call_rcu() (the object is RCU-pending from here), and after it returned:
+ * a barrier owes only the kfree_rcu calls that returned before it began. */
 void model_obj_rcu_freed(int h);
+void model_obj_rcu_returned(int h);
 
 void model_sheaf_lent(int h, struct slab_sheaf *sheaf, int mcache, unsigned int want,
 		      const char *null_rule);

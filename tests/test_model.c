@@ -136,6 +136,7 @@ TEST(rule_barrier)
 	model_obj_alloced(0, OK_CACHE, 0, s, p, 64, NULL);
 	model_obj_rcu_freed(0);
 	kvfree_call_rcu((struct rcu_head *)p, p);
+	model_obj_rcu_returned(0);
 	/* the model is told the barrier returned, but none ran: the object is pending */
 	model_after_barrier(s, model_barrier_begin());
 	CHECK_EQ(model.barrier_broken, 1);
@@ -143,6 +144,25 @@ TEST(rule_barrier)
 	kvfree_rcu_barrier_on_cache(s);
 	model_after_barrier(s, from);
 	expect_only(RULE_BARRIER, 1);
+}
+
+/* A kfree_rcu still inside its call when the barrier begins (another task's, preempted
+ * there) is not the barrier's to wait for: its object may stay pending. */
+TEST(rule_barrier_owes_only_returned_kfree_rcu)
+{
+	struct kmem_cache *s = test_cache(64, 0, 4);
+	void *p = kmem_cache_alloc(s, GFP_KERNEL);
+
+	model_obj_alloced(0, OK_CACHE, 0, s, p, 64, NULL);
+	model_obj_rcu_freed(0);
+	kvfree_call_rcu((struct rcu_head *)p, p);
+	model_after_barrier(s, model_barrier_begin());
+	CHECK_EQ(model.barrier_broken, 0);
+	model_obj_rcu_returned(0);
+	unsigned long from = model_barrier_begin();
+	kvfree_rcu_barrier_on_cache(s);
+	model_after_barrier(s, from);
+	EXPECT_REPORTS(0);
 }
 
 TEST(rule_counts_and_shrink)
