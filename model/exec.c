@@ -42,6 +42,21 @@ static struct {
 } ex;
 
 void (*exec_after_op_hook)(long op_index);
+static uint64_t last_digest;
+
+/* FNV-1a over the 8 bytes of v */
+void exec_digest(uint64_t v)
+{
+	if (!ex.r)
+		return;
+	for (int i = 0; i < 8; i++, v >>= 8)
+		ex.r->digest = (ex.r->digest ^ (v & 0xff)) * 0x100000001b3ull;
+}
+
+uint64_t exec_last_digest(void)
+{
+	return last_digest;
+}
 
 static const char *const task_names[PROG_MAX_CPUS] = {
 	"task0", "task1", "task2", "task3", "task4", "task5", "task6", "task7",
@@ -258,6 +273,7 @@ void exec_op_run(long i)
 	op_table[op->kind].run(op);
 	if (op->ctx != CTX_TASK)
 		irq_exit();
+	exec_digest((uint64_t)i << 32 | (uint64_t)ex.r->ops_skipped << 16 | (uint64_t)ex.r->consumed);
 }
 
 void exec_set_stop(void (*stop)(void))
@@ -345,6 +361,7 @@ static void exec_end(void)
 	rcu_barrier();
 	check_all_caches();
 
+	exec_digest((uint64_t)pages_in_use() << 32 | model.nr_obj);
 	unsigned long leaked_pages = 0;
 	for (int i = 0; i < model.nr_leaked; i++) {
 		struct slab_cache_info info;
@@ -391,6 +408,7 @@ int exec_program(const struct program *p, const struct exec_opts *o, struct exec
 {
 	memset(r, 0, sizeof(*r));
 	r->fail_op = -1;
+	r->digest = 0xcbf29ce484222325ull;
 	ex.p = p;
 	ex.o = o;
 	ex.r = r;
@@ -420,6 +438,8 @@ out:
 	task_switch(boot_task());
 	/* Give the metadata heap back now, not at the next program: libFuzzer counts
 	 * mallocs and frees per input and reruns any unbalanced input for leaks. */
+	exec_digest((uint64_t)r->fail_op << 1 | r->failed);
+	last_digest = r->digest;
 	slab_reset();
 	platform_mem_reset();
 	ex.p = NULL;

@@ -30,7 +30,15 @@ struct exec_result {
 	char sig[PROG_SIG_LEN];		/* "KIND in function" or "MODEL_rule in op" */
 	int consumed;			/* expected reports consumed */
 	int ops_skipped;		/* ops naming a handle whose allocation returned NULL */
+	uint64_t digest;		/* of the path the run took (exec_digest): equal on replay */
 };
+
+/* Mix one step of the run's path (an op, a scheduling point reached) into its digest:
+ * two runs of one input took the same path iff (with overwhelming likelihood) their
+ * digests are equal. The determinism checks compare it across processes and orders. */
+void exec_digest(uint64_t v);
+/* The digest of the last exec_program() run (for drivers that do not see its result). */
+uint64_t exec_last_digest(void);
 
 /* The SLAB_* flags of a create op's flags= (the executor's and slab-stress's caches). */
 slab_flags_t exec_slab_flags(const struct op *op);
