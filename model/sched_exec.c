@@ -74,6 +74,7 @@ static struct {
 	int nr_hotplug;
 	struct program *record;		/* decisions taken, as a program */
 	uint32_t free_obj;		/* handles above every program handle, for irq ops */
+	uint8_t pct_pick;		/* the object byte of a PCT interrupt event */
 } sc;
 
 static const struct sched_point_desc op_point_desc = {
@@ -135,13 +136,20 @@ static const struct decision *written_decision(const struct stask *t, int point)
 	return NULL;
 }
 
+static uint8_t pct_pick(void)
+{
+	return sc.pct_pick;
+}
+
 static uint8_t src_byte(void)
 {
 	return sc.src.pos < sc.src.len ? sc.src.bytes[sc.src.pos++] : 0;
 }
 
-/* An interrupt op chosen by the fuzzer's bytes among what the model has live now. */
-static bool dense_irq_op(const struct stask *t, uint8_t b, struct op *op)
+/* An interrupt op chosen by bytes among what the model has live now: `b` picks the kind
+ * and its context and size, `pick` (a fuzzer's next byte, read only if there is a choice)
+ * the object. */
+static bool dense_irq_op(uint8_t b, uint8_t (*pick)(void), struct op *op)
 {
 	static const uint8_t kinds[] = { OP_KFREE_NOLOCK, OP_KMALLOC_NOLOCK, OP_KFREE_RCU, OP_READ };
 	unsigned int live[64];
@@ -172,7 +180,7 @@ static bool dense_irq_op(const struct stask *t, uint8_t b, struct op *op)
 	}
 	if (!n)
 		return false;
-	op->obj = live[src_byte() % n];
+	op->obj = live[pick() % n];
 	return true;
 }
 
@@ -222,7 +230,7 @@ static bool next_decision(struct stask *t, int point, struct decision *d)
 			d->arg = (uint8_t)(b % PROG_MAX_CPUS);
 			break;
 		case ACT_IRQ:
-			return dense_irq_op(t, b, &d->op);
+			return dense_irq_op(b, src_byte, &d->op);
 		default:
 			d->arg = (uint8_t)(b % sc.p->m.cpus);
 			break;
@@ -232,11 +240,23 @@ static bool next_decision(struct stask *t, int point, struct decision *d)
 	case SCHED_PCT: {
 		struct stask *best;
 
+		int ev = -1;
+
 		if (t->kind == SK_HOTPLUG)
 			return false;
 		for (int i = 0; i < sc.src.depth - 1; i++)
-			if (sc.src.change[i] == sc.steps)
+			if (sc.src.change[i] == sc.steps) {
 				t->prio = -1 - i;	/* below every initial priority */
+				ev = i;
+			}
+		if (ev >= 0 && sc.src.event[ev] < NR_SCHED_ACTIONS) {
+			/* the switch the priority drop asks for comes at the next point */
+			d->action = sc.src.event[ev];
+			d->arg = (uint8_t)(sc.src.event_arg[ev][0] % sc.p->m.cpus);
+			sc.pct_pick = sc.src.event_arg[ev][1];
+			return d->action != ACT_IRQ ||
+			       dense_irq_op(sc.src.event_arg[ev][0], pct_pick, &d->op);
+		}
 		best = pct_best();
 		if (!best || best == t)
 			return false;
@@ -386,6 +406,7 @@ static void on_point(int id)
 	if (t->kind == SK_PROGRAM)
 		sc.steps++;
 	t->occ[id]++;
+	exec_digest((uint64_t)t->id << 32 | (uint64_t)id);
 	exec_trace("        @t%d %s:%u (%s%s%s)\n", t->id, sched_point_desc(id)->name, t->occ[id], t->name,
 		   task_preemptible(&t->task) ? "" : ", not preemptible",
 		   t->task.irqs_off ? ", irqs off" : "");
@@ -750,9 +771,10 @@ static struct stask *pick(void)
 	long c;
 
 	sc.next = NULL;
+	/* No source decides here, PCT neither: a choice made here would be no decision of
+	 * a task at a point, and the recorded schedule would not replay it. PCT's priorities
+	 * take over at the picked task's first point (SP_op at the latest). */
 	if (task_runnable(n))
-		return n;
-	if (sc.src.kind == SCHED_PCT && (n = pct_best()))
 		return n;
 	if ((c = cursor_op()) >= 0) {
 		/* the owner of the next op in program order, unless it is inside one */
@@ -863,6 +885,14 @@ void sched_set_record(struct program *rec)
 unsigned long sched_steps(void)
 {
 	return sc.steps;
+}
+
+void sched_points_reached(uint32_t *count, int n)
+{
+	memset(count, 0, (size_t)n * sizeof(*count));
+	for (int i = 0; i < MAX_STASKS; i++)
+		for (int id = 0; id < n && id < sc.nr_points && sc.t[i].occ; id++)
+			count[id] += sc.t[i].occ[id];
 }
 
 void sched_input_decode(const uint8_t *data, size_t size, struct program *p,

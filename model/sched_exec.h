@@ -2,7 +2,9 @@
 /*
  * Where the fiber scheduler's decisions come from (sched_exec.c): the program's written
  * decisions (a trace), the fuzzer's bytes (one byte per scheduling point), or PCT
- * (random task priorities and depth-1 priority change points). Decisions taken from bytes
+ * (random task priorities and depth-1 priority change points, each of which may also
+ * migrate the task, raise an interrupt op, start hotplug, end a grace period or run
+ * callbacks or work: races within one CPU need those, not only a switch). Decisions taken from bytes
  * or PCT can be recorded into a program, which then replays the same schedule as text.
  */
 #ifndef MODEL_SCHED_EXEC_H
@@ -20,6 +22,11 @@ struct sched_source {
 	size_t len, pos;
 	int depth;			/* SCHED_PCT: D */
 	unsigned long change[PCT_MAX_DEPTH];	/* steps at which the running task's priority drops */
+	/* and what else happens there: an action other than ACT_SWITCH (a migration, an
+	 * interrupt op, hotplug, a grace period, callbacks, work) or NR_SCHED_ACTIONS for
+	 * none; its two argument bytes as a fuzzer's schedule would give them */
+	uint8_t event[PCT_MAX_DEPTH];
+	uint8_t event_arg[PCT_MAX_DEPTH][2];
 	/* initial priorities, distinct, >= depth: the program tasks t0..t7, then the kworkers
 	 * of cpu0..cpu7 and the unbound one (they run in parallel too) */
 	int prio[2 * PROG_MAX_CPUS + 1];
@@ -30,6 +37,9 @@ void sched_set_source(const struct sched_source *src);
 void sched_set_record(struct program *rec);
 /* Scheduling points program tasks reached in the last run (PCT's k). */
 unsigned long sched_steps(void);
+/* For each registered scheduling point (ids 0..n-1): how often the last run's tasks
+ * reached it. */
+void sched_points_reached(uint32_t *count, int n);
 /* The report kind of a deadlock among the scheduler's tasks. */
 int sched_deadlock_kind(void);
 

@@ -5,6 +5,7 @@
  * expectation, 2 bad usage or a file that does not parse.
  */
 #include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <sys/stat.h>
@@ -37,6 +38,7 @@ static const char usage_main[] =
 	"  minimize FILE -o OUT   shrink a failing program, keeping its report signature\n"
 	"  explore FILE --pct D --runs N [--seed S] [-o OUT]\n"
 	"                         run a program's tasks under N PCT schedules of depth D\n"
+	"  points FILE|DIR...     which scheduling points the inputs reach (fuzz_sched)\n"
 	"  bugs                   list the seeded bugs\n"
 	"  dict [-o OUT]          write the fuzzers' dictionary, derived from the op table\n"
 	"  help [COMMAND]         this text, or a command's\n"
@@ -580,9 +582,13 @@ static const char usage_explore[] =
 	"Runs the program's tasks (machine sched=on is implied) under N PCT schedules of\n"
 	"depth D: random distinct task priorities and D-1 points, drawn among the scheduling\n"
 	"points the program reaches, where the running task drops to the lowest priority; the\n"
-	"highest-priority task that can run always runs. Prints how many schedules found a\n"
-	"report; the first failing schedule is written to OUT (default FILE.pct.trace) as a\n"
-	"trace whose decisions replay it. Exit 1 if any schedule found a report.\n";
+	"highest-priority task that can run always runs. At half the change points, chosen by\n"
+	"the seed, something else happens there too: the task migrates to another CPU, an\n"
+	"interrupt op runs on its CPU, a CPU goes down or up, a grace period ends, or RCU\n"
+	"callbacks or a kworker run (races within one CPU need those). Prints how many\n"
+	"schedules found a report; the first failing schedule is written to OUT (default\n"
+	"FILE.pct.trace) as a trace whose decisions replay it. Exit 1 if any schedule found a\n"
+	"report.\n";
 
 static uint64_t splitmix(uint64_t *s)
 {
@@ -677,8 +683,17 @@ static int cmd_explore(int argc, char **argv)
 		}
 		for (int c = 0; c < NT; c++)
 			src.prio[c] = (int)depth + order[c];
-		for (int i = 0; i < depth - 1; i++)
+		for (int i = 0; i < depth - 1; i++) {
+			uint64_t e = splitmix(&s);
+
 			src.change[i] = 1 + splitmix(&s) % k;
+			/* half the change points only drop the priority; the others also take
+			 * one of the other actions */
+			src.event[i] = e % 2 ? NR_SCHED_ACTIONS :
+				       (uint8_t)(1 + (e >> 1) % (NR_SCHED_ACTIONS - 1));
+			src.event_arg[i][0] = (uint8_t)(e >> 8);
+			src.event_arg[i][1] = (uint8_t)(e >> 16);
+		}
 		program_copy(&rec, &p);
 		rec.nr_dec = 0;
 		sched_set_source(&src);
@@ -709,6 +724,161 @@ static int cmd_explore(int argc, char **argv)
 		printf("; first: run %ld, %s, written to %s", first, first_sig, out);
 	printf("\n");
 	return found ? 1 : 0;
+}
+
+static const char usage_points[] =
+	"usage: slabtorture points [--unreached] FILE|DIR...\n"
+	"\n"
+	"Runs each input (every file under each DIR, recursively) with the fiber scheduler and\n"
+	"prints, for every scheduling point, how many inputs reached it and how often in all,\n"
+	"then how many points were reached. *.trace files are programs (sched=on is implied);\n"
+	"any other file is a fuzz_sched input. A failing input is counted like any other.\n"
+	"  --unreached  list only the points no input reached\n";
+
+struct points_acc {
+	uint32_t *count;
+	unsigned long *inputs, *times;
+	int n;
+	unsigned long nr_inputs;
+};
+
+static int points_run(const char *path, struct points_acc *acc)
+{
+	static struct program p;
+	static uint8_t buf[MAX_FILE];
+	struct exec_opts o = { .quiet = true };
+	struct exec_result r;
+	struct sched_source src;
+
+	if (named_trace(path)) {
+		int rc = load_program(path, FORM_TEXT, &p);
+
+		if (rc)
+			return rc;
+		p.m.sched = 1;
+		memset(&src, 0, sizeof(src));
+		src.kind = SCHED_WRITTEN;
+	} else {
+		long n = read_file(path, buf, sizeof(buf));
+
+		if (n < 0)
+			return 2;
+		sched_input_decode(buf, (size_t)n, &p, &src);
+	}
+	sched_set_source(&src);
+	exec_program(&p, &o, &r);
+	memset(&src, 0, sizeof(src));
+	sched_set_source(&src);
+
+	int n = sched_nr_points();
+	if (n > acc->n) {
+		acc->count = realloc(acc->count, (size_t)n * sizeof(*acc->count));
+		acc->inputs = realloc(acc->inputs, (size_t)n * sizeof(*acc->inputs));
+		acc->times = realloc(acc->times, (size_t)n * sizeof(*acc->times));
+		if (!acc->count || !acc->inputs || !acc->times)
+			abort();
+		for (int i = acc->n; i < n; i++)
+			acc->inputs[i] = acc->times[i] = 0;
+		acc->n = n;
+	}
+	sched_points_reached(acc->count, n);
+	for (int i = 0; i < n; i++) {
+		acc->inputs[i] += acc->count[i] > 0;
+		acc->times[i] += acc->count[i];
+	}
+	acc->nr_inputs++;
+	return 0;
+}
+
+static int cmp_names(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* FILE, or every regular file under DIR in sorted order. */
+static int points_path(const char *path, struct points_acc *acc)
+{
+	struct stat st;
+	struct dirent *e;
+	char **names = NULL;
+	size_t n = 0, cap = 0;
+	int rc = 0;
+	DIR *d;
+
+	if (stat(path, &st)) {
+		fprintf(stderr, "%s: %s: %s\n", prog_name, path, strerror(errno));
+		return 2;
+	}
+	if (!S_ISDIR(st.st_mode))
+		return points_run(path, acc);
+	if (!(d = opendir(path))) {
+		fprintf(stderr, "%s: %s: %s\n", prog_name, path, strerror(errno));
+		return 2;
+	}
+	while ((e = readdir(d))) {
+		size_t l = strlen(path) + strlen(e->d_name) + 2;
+
+		if (e->d_name[0] == '.')
+			continue;
+		if (n == cap) {
+			cap = cap ? 2 * cap : 64;
+			if (!(names = realloc(names, cap * sizeof(*names))))
+				abort();
+		}
+		if (!(names[n] = malloc(l)))
+			abort();
+		snprintf(names[n++], l, "%s/%s", path, e->d_name);
+	}
+	closedir(d);
+	if (n)
+		qsort(names, n, sizeof(*names), cmp_names);
+	for (size_t i = 0; i < n; i++) {
+		if (!rc)
+			rc = points_path(names[i], acc);
+		free(names[i]);
+	}
+	free(names);
+	return rc;
+}
+
+static int cmd_points(int argc, char **argv)
+{
+	struct points_acc acc = { 0 };
+	bool unreached_only = false;
+	int nfiles = 0, rc = 0, reached = 0;
+
+	for (int i = 0; i < argc; i++)
+		if (is_help(argv[i])) {
+			fputs(usage_points, stdout);
+			return 0;
+		}
+	for (int i = 0; i < argc; i++) {
+		if (!strcmp(argv[i], "--unreached"))
+			unreached_only = true;
+		else if (argv[i][0] == '-' && argv[i][1])
+			return usage_error(usage_points, "unknown option `%s`", argv[i]);
+		else
+			argv[nfiles++] = argv[i];
+	}
+	if (!nfiles)
+		return usage_error(usage_points, "points needs a FILE or DIR%s", "");
+	for (int i = 0; i < nfiles && !rc; i++)
+		rc = points_path(argv[i], &acc);
+	if (rc)
+		return rc;
+	printf("%-40s %-52s %8s %10s\n", "point", "kernel function", "inputs", "times");
+	for (int i = 0; i < acc.n; i++) {
+		const struct sched_point_desc *d = sched_point_desc(i);
+
+		reached += acc.inputs[i] > 0;
+		if (!unreached_only || !acc.inputs[i])
+			printf("%-40s %-52s %8lu %10lu\n", d->name, d->func, acc.inputs[i], acc.times[i]);
+	}
+	printf("%d of %d scheduling points reached by %lu inputs\n", reached, acc.n, acc.nr_inputs);
+	free(acc.count);
+	free(acc.inputs);
+	free(acc.times);
+	return 0;
 }
 
 static int cmd_bugs(int argc, char **argv)
@@ -1100,6 +1270,31 @@ static int cmd_dict(int argc, char **argv)
 	return rc;
 }
 
+/* Every command: its name, its usage text (`help NAME`, `NAME --help`) and its body. */
+static const struct command {
+	const char *name, *alias;
+	const char *usage;
+	int (*run)(int argc, char **argv);
+} commands[] = {
+	{ "run", NULL, usage_run, cmd_run },
+	{ "decode", NULL, usage_decode, cmd_decode },
+	{ "encode", NULL, usage_encode, cmd_encode },
+	{ "minimize", "minimise", usage_minimize, cmd_minimize },
+	{ "explore", NULL, usage_explore, cmd_explore },
+	{ "points", NULL, usage_points, cmd_points },
+	{ "bugs", NULL, usage_bugs, cmd_bugs },
+	{ "dict", NULL, usage_dict, cmd_dict },
+};
+
+static const struct command *find_command(const char *name)
+{
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (!strcmp(commands[i].name, name) ||
+		    (commands[i].alias && !strcmp(commands[i].alias, name)))
+			return &commands[i];
+	return NULL;
+}
+
 int main(int argc, char **argv)
 {
 	char err[512];
@@ -1158,32 +1353,16 @@ int main(int argc, char **argv)
 		}
 	}
 
-	if (!strcmp(cmd, "run"))
-		return cmd_run(n, rest);
-	if (!strcmp(cmd, "decode"))
-		return cmd_decode(n, rest);
-	if (!strcmp(cmd, "encode"))
-		return cmd_encode(n, rest);
-	if (!strcmp(cmd, "minimize") || !strcmp(cmd, "minimise"))
-		return cmd_minimize(n, rest);
-	if (!strcmp(cmd, "bugs"))
-		return cmd_bugs(n, rest);
-	if (!strcmp(cmd, "explore"))
-		return cmd_explore(n, rest);
-	if (!strcmp(cmd, "dict"))
-		return cmd_dict(n, rest);
 	if (!strcmp(cmd, "help")) {
-		const char *u = !n ? usage_main : !strcmp(rest[0], "run") ? usage_run :
-				!strcmp(rest[0], "decode") ? usage_decode :
-				!strcmp(rest[0], "encode") ? usage_encode :
-				!strncmp(rest[0], "minimi", 6) ? usage_minimize :
-				!strcmp(rest[0], "bugs") ? usage_bugs :
-				!strcmp(rest[0], "explore") ? usage_explore :
-				!strcmp(rest[0], "dict") ? usage_dict : NULL;
-		if (!u)
+		const struct command *c = n ? find_command(rest[0]) : NULL;
+
+		if (n && !c)
 			return usage_error(usage_main, "no command `%s`", rest[0]);
-		fputs(u, stdout);
+		fputs(c ? c->usage : usage_main, stdout);
 		return 0;
 	}
+	const struct command *c = find_command(cmd);
+	if (c)
+		return c->run(n, rest);
 	return usage_error(usage_main, "unknown command `%s`", cmd);
 }
