@@ -49,7 +49,7 @@ test: .deps-ok
 	  echo "== preset $$p: ctest =="; \
 	  ctest --preset $$p -j $(JOBS); \
 	done; \
-	for p in release clang fuzz fuzz-seeded; do \
+	for p in release clang fuzz fuzz-seeded fuzz-seeded-nolockdep; do \
 	  echo "== preset $$p: build only =="; \
 	  cmake --preset $$p >/dev/null; cmake --build --preset $$p -j $(JOBS); \
 	done; \

@@ -1,26 +1,32 @@
 #!/usr/bin/env bash
-# Time to detect each seeded bug from an empty corpus: fuzz_ops (fuzz-seeded preset) with
-# SLAB_BUGS=<bug>, libFuzzer -seed=1..N, one process at a time on one core, until the first
-# report or MAX seconds. A bug can show first under another rule than the one its regression
-# trace names (corpus/regress/<bug>.trace, "# expect-with-bug:"); then a second run in fork
-# mode (-ignore_crashes) goes on past other reports until that signature. Writes
-# bench/results/fuzz_ttd.md: each run's times and signatures, and the medians per bug (a run
-# that found nothing counts as MAX, so such a median is a bound).
+# Time to detect each seeded bug from an empty corpus: a fuzz target (fuzz_ops by default) of
+# a seeded build (the fuzz-seeded preset by default) with SLAB_BUGS=<bug>, libFuzzer
+# -seed=1..N, one process at a time on one core, until the first report or MAX seconds. A
+# bug can show first under another rule than the one its regression trace names
+# (corpus/regress/<bug>.trace, "# expect-with-bug:", or --want SIG); then a second run in
+# fork mode (-ignore_crashes) goes on past other reports until that signature. Writes
+# bench/results/fuzz_ttd.<target>[.<preset>].md: each run's times and signatures, and the
+# medians per bug (a run that found nothing counts as MAX, so such a median is a bound).
 #
-# usage: bench/fuzz_ttd.sh [--seeds N] [--max-time S] [--out FILE] [BUG...]
-#   default: --seeds 5 --max-time 180, bugs destroy_no_rcu_barrier memoryless_node_barn
-#   nolock_alloc_sheaf
+# usage: bench/fuzz_ttd.sh [--target T] [--preset P] [--seeds N] [--max-time S]
+#                          [--want SIG] [--out FILE] [BUG...]
+#   default: --target fuzz_ops --preset fuzz-seeded --seeds 5 --max-time 180, bugs
+#   destroy_no_rcu_barrier memoryless_node_barn nolock_alloc_sheaf
+#   fuzz-seeded-nolockdep: no lockdep-lite, so a bug shows by its effect or not at all
 set -euo pipefail
 source "$(dirname "$0")/../scripts/lib.sh"
 
-seeds=5 max=180 out=$root/bench/results/fuzz_ttd.md
+seeds=5 max=180 out= target=fuzz_ops preset=fuzz-seeded want_opt=
 bugs=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --seeds) seeds=$(opt_value fuzz_ttd "$1" "${2:-}"); shift 2 ;;
     --max-time) max=$(opt_value fuzz_ttd "$1" "${2:-}"); shift 2 ;;
     --out) out=$(opt_value fuzz_ttd "$1" "${2:-}"); shift 2 ;;
-    -h|--help) sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --target) target=$(opt_value fuzz_ttd "$1" "${2:-}"); shift 2 ;;
+    --preset) preset=$(opt_value fuzz_ttd "$1" "${2:-}"); shift 2 ;;
+    --want) want_opt=$(opt_value fuzz_ttd "$1" "${2:-}"); shift 2 ;;
+    -h|--help) sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     -*) echo "fuzz_ttd: unknown option '$1' (see --help)" >&2; exit 2 ;;
     *) bugs+=("$1"); shift ;;
   esac
@@ -28,9 +34,21 @@ done
 positive_int fuzz_ttd --seeds "$seeds"
 positive_int fuzz_ttd --max-time "$max"
 [ ${#bugs[@]} -gt 0 ] || bugs=(destroy_no_rcu_barrier memoryless_node_barn nolock_alloc_sheaf)
+case "$target" in
+  fuzz_ops|fuzz_sched) ;;
+  *) echo "fuzz_ttd: --target: unknown fuzz target '$target' (fuzz_ops, fuzz_sched)" >&2; exit 2 ;;
+esac
+case "$preset" in
+  *seeded*) ;;
+  *) echo "fuzz_ttd: --preset: '$preset' has no seeded bugs (use a *-seeded preset)" >&2; exit 2 ;;
+esac
+if [ -z "$out" ]; then
+  out=$root/bench/results/fuzz_ttd.$target.md
+  [ "$preset" = fuzz-seeded ] || out=$root/bench/results/fuzz_ttd.$target.$preset.md
+fi
 
 "$root/scripts/deps.sh" --check 2>/dev/null || "$root/scripts/deps.sh"
-dir=$(build_preset fuzz-seeded fuzz_ops slabtorture)
+dir=$(build_preset "$preset" "$target" slabtorture)
 known=$("$dir/bin/slabtorture" bugs | awk '{print $1}')
 for b in "${bugs[@]}"; do
   grep -qx "$b" <<<"$known" || { echo "fuzz_ttd: unknown seeded bug '$b' (slabtorture bugs lists them)" >&2; exit 2; }
@@ -40,7 +58,7 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 mkdir -p "$(dirname "$out")"
 {
-  echo "# Time to detect from an empty corpus (fuzz-seeded, one core, libFuzzer -seed=1..$seeds, at most ${max}s)"
+  echo "# Time to detect from an empty corpus ($target, $preset, one core, libFuzzer -seed=1..$seeds, at most ${max}s)"
   echo
   echo "| bug | seed | seconds to the first report | first report | seconds to the regression trace's report |"
   echo "|---|---:|---:|---|---:|"
@@ -57,15 +75,15 @@ until_signature() {
   rm -rf "$work/corpus" "$work/art"; mkdir -p "$work/corpus" "$work/art"
   : >"$work/seen"
   t0=$(date +%s.%N)
-  "$dir/bin/fuzz_ops" -fork=1 -ignore_crashes=1 -seed="$s" -max_len=2048 \
-    -dict="$root/fuzz/fuzz_ops.dict" -max_total_time="$max" -artifact_prefix="$work/art/" \
+  "$dir/bin/$target" -fork=1 -ignore_crashes=1 -seed="$s" -max_len=2048 \
+    -dict="$root/fuzz/$target.dict" -max_total_time="$max" -artifact_prefix="$work/art/" \
     "$work/corpus" >"$work/fork.log" 2>&1 &
   pid=$!
   while kill -0 "$pid" 2>/dev/null; do
     for f in "$work"/art/crash-*; do
       [ -e "$f" ] && ! grep -qxF "$f" "$work/seen" || continue
       echo "$f" >>"$work/seen"
-      sig=$(crash_signature "$dir/bin/slabtorture" "$f")
+      sig=$(crash_signature "$dir/bin/slabtorture" "$f" "$target")
       if [ "$sig" = "$want" ]; then
         elapsed "$t0"
         kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null || true
@@ -80,12 +98,13 @@ until_signature() {
 
 summary=""
 for b in "${bugs[@]}"; do
-  want=$(sed -n 's/^# expect-with-bug: //p' "$root/corpus/regress/$b.trace" 2>/dev/null | head -1)
+  want=$want_opt
+  [ -n "$want" ] || want=$(sed -n 's/^# expect-with-bug: //p' "$root/corpus/regress/$b.trace" 2>/dev/null | head -1)
   times=() wtimes=()
   for s in $(seq 1 "$seeds"); do
     rm -rf "$work/corpus" "$work/art"; mkdir -p "$work/corpus" "$work/art"
     t0=$(date +%s.%N)
-    SLAB_BUGS=$b "$dir/bin/fuzz_ops" -seed="$s" -max_len=2048 -dict="$root/fuzz/fuzz_ops.dict" \
+    SLAB_BUGS=$b "$dir/bin/$target" -seed="$s" -max_len=2048 -dict="$root/fuzz/$target.dict" \
       -max_total_time="$max" -artifact_prefix="$work/art/" "$work/corpus" >"$work/log" 2>&1 || true
     t=$(elapsed "$t0")
     sig=$(grep -a -m1 -oE '^==slabtorture== [A-Z_]+ in [A-Za-z0-9_]+' "$work/log" | cut -d' ' -f2- || true)

@@ -62,10 +62,11 @@ to_seconds() {
   esac
 }
 
-# The report signature of a crash input, or the sanitizer's error kind.
+# The report signature of a crash input of fuzz target $3 (default fuzz_ops), or the
+# sanitizer's error kind.
 crash_signature() {
-  local tool=$1 file=$2 out sig
-  out=$("$tool" run --quiet --binary "$file" 2>&1 || true)
+  local tool=$1 file=$2 target=${3:-fuzz_ops} out sig
+  out=$("$tool" --target "$target" run --quiet --binary "$file" 2>&1 || true)
   sig=$(sed -n 's/^.*: FAILED at op [0-9-]*: //p' <<<"$out" | head -1)
   if [ -z "$sig" ]; then
     sig=$(grep -o 'ERROR: [A-Za-z]*Sanitizer: [a-z-]*' <<<"$out" | head -1 | sed 's/ERROR: //')
