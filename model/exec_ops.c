@@ -7,6 +7,7 @@
  * or a reader may legitimately see it), it runs only when the answer is certain.
  */
 #include <errno.h>
+#include <limits.h>
 #include <string.h>
 #include "exec_ops.h"
 #include "model.h"
@@ -573,6 +574,9 @@ static int access_expect(const struct op *op, const struct model_obj *o)
 	bool typesafe = o->mcache >= 0 && (model.cache[o->mcache].flags & CF_TYPESAFE);
 	bool reader = model.reader_depth[op->cpu] > 0;
 
+	if (o->state == MO_RCU && o->rcu_seq == ULONG_MAX)
+		return -1;	/* its kfree_rcu is still inside the call (preempted, or an
+				 * interrupt's): KASAN may not have marked it yet */
 	if (o->state == MO_RCU) {
 		/* pending until the grace period ends: a reader may still look at it */
 		if (!reader)
