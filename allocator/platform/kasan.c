@@ -537,6 +537,7 @@ void kasan_quarantine_reduce(void)
 	pthread_mutex_unlock(&quarantine_lock);
 	qlist_free_all(&to_free, "kasan_quarantine_reduce");
 	__atomic_sub_fetch(&reducers_in_flight, 1, __ATOMIC_RELEASE);
+	sched_wake();	/* a remove_cache may wait for it */
 }
 
 static void quarantine_remove_cache(struct kasan_cache *kc, const char *where)
@@ -572,7 +573,9 @@ static void quarantine_remove_cache(struct kasan_cache *kc, const char *where)
 	qlist_free_all(&to_free, where);
 	/* synchronize_srcu(&remove_cache_srcu): let concurrent reducers finish releasing */
 	while (__atomic_load_n(&reducers_in_flight, __ATOMIC_ACQUIRE))
-		sched_yield();
+		/* under the fiber scheduler the reducer is a switched-out task: let it run */
+		if (!sched_wait(&reducers_in_flight, "quarantine reducers in flight"))
+			sched_yield();
 }
 
 void kasan_quarantine_remove_cache(struct kasan_cache *kc)
