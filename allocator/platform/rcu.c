@@ -413,6 +413,8 @@ void call_rcu(struct rcu_head *head, rcu_callback_t func)
 {
 	struct rcu_cpu_queue *q;
 
+	sched_point(SP_CALL_RCU);
+
 #ifdef HAVE_URCU
 	if (rcu_is_liburcu()) {
 		urcu_call(head, func);
