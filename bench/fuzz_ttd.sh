@@ -9,14 +9,15 @@
 # medians per bug (a run that found nothing counts as MAX, so such a median is a bound).
 #
 # usage: bench/fuzz_ttd.sh [--target T] [--preset P] [--seeds N] [--max-time S]
-#                          [--want SIG] [--out FILE] [BUG...]
+#                          [--want SIG] [--out FILE] [--crashes DIR] [BUG...]
 #   default: --target fuzz_ops --preset fuzz-seeded --seeds 5 --max-time 180, bugs
 #   destroy_no_rcu_barrier memoryless_node_barn nolock_alloc_sheaf
 #   fuzz-seeded-nolockdep: no lockdep-lite, so a bug shows by its effect or not at all
+#   --crashes DIR: keep each run's crash input as DIR/<bug>.seed<N> (for replay checks)
 set -euo pipefail
 source "$(dirname "$0")/../scripts/lib.sh"
 
-seeds=5 max=180 out= target=fuzz_ops preset=fuzz-seeded want_opt=
+seeds=5 max=180 out= target=fuzz_ops preset=fuzz-seeded want_opt= crashes=
 bugs=()
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -26,7 +27,8 @@ while [ $# -gt 0 ]; do
     --target) target=$(opt_value fuzz_ttd "$1" "${2:-}"); shift 2 ;;
     --preset) preset=$(opt_value fuzz_ttd "$1" "${2:-}"); shift 2 ;;
     --want) want_opt=$(opt_value fuzz_ttd "$1" "${2:-}"); shift 2 ;;
-    -h|--help) sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --crashes) crashes=$(opt_value fuzz_ttd "$1" "${2:-}"); shift 2 ;;
+    -h|--help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     -*) echo "fuzz_ttd: unknown option '$1' (see --help)" >&2; exit 2 ;;
     *) bugs+=("$1"); shift ;;
   esac
@@ -86,6 +88,7 @@ until_signature() {
       sig=$(crash_signature "$dir/bin/slabtorture" "$f" "$target")
       if [ "$sig" = "$want" ]; then
         elapsed "$t0"
+        [ -z "$crashes" ] || { mkdir -p "$crashes"; cp "$f" "$crashes/$b.seed$s.regress"; }
         kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null || true
         return
       fi
@@ -110,6 +113,9 @@ for b in "${bugs[@]}"; do
     sig=$(grep -a -m1 -oE '^==slabtorture== [A-Z_]+ in [A-Za-z0-9_]+' "$work/log" | cut -d' ' -f2- || true)
     if [ -z "$(ls "$work/art" 2>/dev/null)" ]; then
       sig="not found"; t=$max
+    elif [ -n "$crashes" ]; then
+      mkdir -p "$crashes"
+      cp "$(ls "$work"/art/* | head -1)" "$crashes/$b.seed$s"
     fi
     wt=$t
     if [ -n "$want" ] && [ "$sig" != "$want" ]; then
