@@ -52,6 +52,7 @@ struct stask {
 	uint32_t *occ;			/* per point id: times reached */
 	int prio;			/* PCT */
 	bool concurrent;		/* another program op ran while this one was in flight */
+	bool skip;			/* its next op waits for a handle in a cycle: skip it */
 	struct exec_window win;		/* its expectation window, while switched out */
 };
 
@@ -505,7 +506,9 @@ static int op_handles(const struct op *op, struct href *v)
 				uint32_t h = a->type == ARG_OBJ ? op->obj : op->list[k];
 
 				v[n++] = (struct href){ 'o', h, kills };
-				if (h < model.nr_obj && model.obj[h].mcache >= 0)
+				/* an unbound handle's slot is zeroed: no cache of its own yet */
+				if (h < model.nr_obj && model.obj[h].state != MO_NONE &&
+				    model.obj[h].mcache >= 0)
 					v[n++] = (struct href){ 'h', (uint32_t)model.obj[h].mcache, false };
 			}
 			break;
@@ -567,9 +570,15 @@ static void program_main(void *arg)
 		sc.cur = t;
 		task_switch(&t->task);
 		on_point(sc.op_point);
-		while (conflicts(t, &sc.p->ops[i]))
+		while (conflicts(t, &sc.p->ops[i]) && !t->skip)
 			on_wait(&sc, "a handle another task's op ends");
 		t->next++;
+		if (t->skip) {
+			t->skip = false;
+			exec_skip("op %ld: its handles are another op's, which waits for this task", i);
+			sc.events++;
+			continue;
+		}
 		t->op = i;
 		t->concurrent = false;
 		for (int k = 0; k < PROG_MAX_CPUS; k++)
@@ -627,7 +636,7 @@ static void setup_tasks(const struct program *p)
 		t->id = i;
 		t->nr_ops = t->next = 0;
 		t->op = -1;
-		t->blocked = t->done = false;
+		t->blocked = t->done = t->skip = false;
 		t->prio = 0;
 		memset(&t->win, 0, sizeof(t->win));
 		free(t->occ);
@@ -808,6 +817,18 @@ static struct stask *pick(void)
 	return NULL;
 }
 
+/* A program task that waits only because its next op uses a handle an op in flight ends. */
+static struct stask *handle_waiter(void)
+{
+	for (int c = 0; c < PROG_MAX_CPUS; c++) {
+		struct stask *t = &sc.t[c];
+
+		if (t->kind == SK_PROGRAM && !t->done && t->blocked && t->on == &sc)
+			return t;
+	}
+	return NULL;
+}
+
 static void resolve_decisions(const struct program *p)
 {
 	if (p->nr_dec > sc.cap_dec_point) {
@@ -842,6 +863,13 @@ bool sched_run(const struct program *p, const struct exec_opts *o, struct exec_r
 		struct stask *t = pick();
 		long done = sc.ops_done;
 
+		if (!t && (t = handle_waiter())) {
+			/* the wait for a handle is the scheduler's rule, not the kernel's: the
+			 * op in flight waits (an RCU grace period, a lock) for this task, so
+			 * it gives up its op rather than close the cycle */
+			t->skip = true;
+			t->blocked = false;
+		}
 		if (!t) {
 			sc.cur = NULL;
 			report_deadlock();	/* an unexpected report: the program ends here */
