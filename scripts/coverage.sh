@@ -62,9 +62,9 @@ for f in d["files"]:
 best = {}
 for fn in d["functions"]:
     if "/allocator/" in fn["filenames"][0]:
-        n = fn["name"].split(":")[-1]
-        best[n] = max(best.get(n, 0), fn["count"])
-unreached = sorted(n for n, c in best.items() if c == 0)
+        name = fn["name"].split(":")[-1]
+        best[name] = max(best.get(name, 0), fn["count"])
+unreached = sorted(f for f, c in best.items() if c == 0)
 open(f"{cov}/{t}.unreached.txt", "w").write("".join(x + "\n" for x in unreached))
 os.remove(f"{cov}/{t}.export.json")
 path = f"{cov}/summary.json"

@@ -25,17 +25,19 @@ TRIAGE_NEW_KEYS=0  # bugs (directories) this process created
 _rel() { case "$1" in "$root"/*) echo "${1#"$root"/}" ;; *) echo "$1" ;; esac; }
 
 # Run one input through the libFuzzer binary; print its output (report), return its status.
+# The subshell takes the shell's "Aborted" line for a crashing input into the output.
 _triage_run() {
   local file=$1
-  ASAN_OPTIONS=abort_on_error=1:detect_leaks=0:symbolize=1:dedup_token_length=3:handle_abort=1 \
-  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:symbolize=1:dedup_token_length=3 \
-    timeout -s KILL $(( TRIAGE_TIMEOUT * 2 + 10 )) "$TRIAGE_BIN" -timeout="$TRIAGE_TIMEOUT" \
-    -rss_limit_mb="$TRIAGE_RSS" "$file" 2>&1
+  ( ASAN_OPTIONS=abort_on_error=1:detect_leaks=0:symbolize=1:dedup_token_length=3:handle_abort=1 \
+    UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:symbolize=1:dedup_token_length=3 \
+      timeout -s KILL $(( TRIAGE_TIMEOUT * 2 + 10 )) "$TRIAGE_BIN" -timeout="$TRIAGE_TIMEOUT" \
+      -rss_limit_mb="$TRIAGE_RSS" "$file" ) 2>&1
 }
 
-# The top frames of a stack inside the project (allocator/, model/, fuzz/), as f1<f2<f3.
+# The top frames of a stack inside the project's sources (allocator/, model/, fuzz/,
+# tools/ .c files; not the binary's own path, which may hold /fuzz/ too), as f1<f2<f3.
 _project_frames() {
-  grep -aE '^ *#[0-9]+ 0x[0-9a-f]+ in ' | grep -aE "/(allocator|model|fuzz|tools)/" |
+  grep -aE '^ *#[0-9]+ 0x[0-9a-f]+ in ' | grep -aE "/(allocator|model|fuzz|tools)/[^ ]*\.[ch]:[0-9]" |
     sed -E 's/^ *#[0-9]+ 0x[0-9a-f]+ in ([^ ]+).*/\1/' | head -3 | paste -sd'<' -
 }
 
