@@ -322,7 +322,7 @@ static inline void remove_partial(struct kmem_cache_node *n, struct slab *slab)
 /* Take list_lock, or try to when !allow_spin. */
 static inline bool node_list_lock(struct kmem_cache_node *n, bool allow_spin)
 {
-	if (likely(allow_spin)) {
+	if (likely(allow_spin) || SLAB_BUG(nolock_list_lock_spins)) {
 		spin_lock(&n->list_lock);
 		return true;
 	}

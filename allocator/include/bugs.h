@@ -21,6 +21,7 @@
 	X(free_no_list_lock, "__slab_free() updates the partial list without list_lock (test-only unsafe change)") \
 	X(replace_empty_stale_pcs, "__pcs_replace_empty_main() relocks after refilling but keeps the pcs of the CPU it unlocked: a task that migrated meanwhile installs the sheaf into, and allocates from, another CPU's sheaves under the wrong lock (interleaving-only)") \
 	X(kfree_rcu_relock_no_recheck, "__kfree_rcu_sheaf() installs the sheaf it allocated with the lock dropped without looking again: an rcu_free sheaf another task or interrupt installed meanwhile is lost with its objects (interleaving-only)") \
+	X(nolock_list_lock_spins, "node_list_lock() spins on list_lock even when !allow_spin: a kmalloc_nolock/kfree_nolock in an interrupt that arrived while its task holds that lock waits forever for itself (interleaving-only; a DEADLOCK report)") \
 	X(shutdown_barn_per_node, "__kmem_cache_shutdown()/__kmem_cache_do_shrink() shrink node N's barn just before node N's partial list, as 7.0 does: objects of other nodes in that barn look leaked (found by fuzz_ops, not yet reported upstream)")
 
 enum slab_bug {
