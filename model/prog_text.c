@@ -168,7 +168,9 @@ void decision_format(const struct decision *d, char *buf, size_t len)
 	struct sbuf s = { buf, len, 0 };
 
 	buf[0] = 0;
-	sb(&s, "@t%u %s:%u %s", d->task, d->point, d->occ, sched_action_names[d->action]);
+	/* an interrupt op's context is the action's word: "irq OP" or "nmi OP" */
+	sb(&s, "@t%u %s:%u %s", d->task, d->point, d->occ,
+	   d->action == ACT_IRQ && d->op.ctx == CTX_NMI ? "nmi" : sched_action_names[d->action]);
 	switch ((enum sched_action)d->action) {
 	case ACT_SWITCH:
 		sb(&s, " t%u", d->arg);
@@ -188,9 +190,8 @@ void decision_format(const struct decision *d, char *buf, size_t len)
 		o = strchr(opbuf, ' ');
 		o = o ? o + 1 : opbuf;
 		if (!strncmp(o, "irq ", 4) || !strncmp(o, "nmi ", 4))
-			sb(&s, "%s%s", d->op.ctx == CTX_NMI ? " nmi " : " ", o + 4);
-		else
-			sb(&s, " %s", o);
+			o += 4;
+		sb(&s, " %s", o);
 		break;
 	}
 	default:

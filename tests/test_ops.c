@@ -145,6 +145,33 @@ TEST(canonical_names)
 	CHECK(program_equal(&p1, &p2));
 }
 
+/* Every kind of schedule decision prints as it was written: a minimised trace replays. */
+TEST(decisions_print_as_written)
+{
+	static const char *const dec[] = {
+		"@t0 SP_op:1 switch t1",
+		"@t1 SP_unlock:2 migrate cpu0",
+		"@t0 SP_lock:1 irq kfree_rcu o0",
+		"@t0 SP_slab_free_before_cmpxchg:2 nmi kmalloc_nolock size=64 -> o5",
+		"@t0 SP_op:2 cpu_down cpu1",
+		"@t0 SP_op:3 gp",
+		"@t1 SP_op:1 work cpu1",
+	};
+	char src[512], buf[512], err[200];
+
+	for (size_t i = 0; i < sizeof(dec) / sizeof(dec[0]); i++) {
+		snprintf(src, sizeof(src),
+			 "machine cpus=2 sched=on\ncpu0 create size=64 -> c0\ncpu1 alloc c0 -> o0\n%s\n",
+			 dec[i]);
+		REQUIRE(program_parse(src, strlen(src), &p1, err, sizeof(err)) == 0);
+		REQUIRE(p1.nr_dec == 1);
+		decision_format(&p1.dec[0], buf, sizeof(buf));
+		if (strcmp(buf, dec[i]))
+			fprintf(stderr, "  printed `%s`, written `%s`\n", buf, dec[i]);
+		CHECK(!strcmp(buf, dec[i]));
+	}
+}
+
 /* The nolock ops' context is one byte of their own: flipping it is all an NMI needs. */
 TEST(nolock_ops_carry_their_context)
 {
