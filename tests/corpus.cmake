@@ -32,6 +32,15 @@ add_test(NAME regress.generated_up_to_date
 # Seeds and clean regression traces through the fuzz target's own path.
 add_test(NAME seeds.replay COMMAND fuzz_ops_replay ${_corpus}/seeds/fuzz_ops)
 add_test(NAME regress.replay COMMAND fuzz_ops_replay ${_corpus}/regress)
+# An input's path must not depend on what ran before it in the process, or a crash file
+# would not replay what the fuzzer saw: every input forwards, then backwards, in one process.
+foreach(_target fuzz_ops fuzz_sched)
+  if(TARGET ${_target}_replay)
+    add_test(NAME determinism.${_target}
+             COMMAND ${_target}_replay --check-determinism ${_corpus}/seeds/${_target}
+                     ${_corpus}/regress ${_corpus}/grown/${_target})
+  endif()
+endforeach()
 add_test(NAME seeds.up_to_date
          COMMAND ${CMAKE_SOURCE_DIR}/scripts/gen_seeds.sh --check ${_st})
 foreach(_target fuzz_ops fuzz_sched)
