@@ -118,7 +118,7 @@ for b in "${bugs[@]}"; do
       cp "$(ls "$work"/art/* | head -1)" "$crashes/$b.seed$s"
     fi
     wt=$t
-    if [ -n "$want" ] && [ "$sig" != "$want" ]; then
+    if [ -n "$want" ] && [ "$sig" != "$want" ] && [ "$sig" != "not found" ]; then
       echo "fuzz_ttd: $b seed $s: ${t}s $sig; going on in fork mode until $want"
       wt=$(until_signature "$b" "$s" "$want")
     fi
