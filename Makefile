@@ -6,7 +6,7 @@ STRESS_TIME ?= 60
 ENGINE ?= libfuzzer
 TEST_PRESETS ?= default asan tsan
 
-.PHONY: help deps build test fuzz fuzz-clean corpus-merge coverage oss-fuzz-check stress repro minimize clean release bench
+.PHONY: help deps build test fuzz fuzz-clean corpus-merge coverage oss-fuzz-check stress repro minimize clean release bench mutants
 
 help:
 	@echo "slabtorture make targets:"
@@ -21,6 +21,7 @@ help:
 	@echo "  make minimize CRASH=f  shrink a crash file, keeping its report signature"
 	@echo "  make build PRESET=p  configure and build one preset into build/p/"
 	@echo "  make bench           performance benchmarks into bench/results/"
+	@echo "  make mutants         mutation testing of the allocator -> bench/results/mutants.md (MUTANT_TIME=60 MUTANTS=20|all FILTER=regex SEED=1 JOBS=1)"
 	@echo "  make kernel-tests [KSRC=dir]  the kernel's maple/xarray/IDR test suites on the reference allocator"
 	@echo "  make deps            install missing packages with apt-get"
 	@echo "  make clean           remove build/ and out/ (fuzz-out/ is kept: make fuzz-clean)"
@@ -63,6 +64,8 @@ test: .deps-ok
 	build/fuzz/bin/fuzz_sched -seed=1 -runs=5000 -max_len=2048 \
 	  -artifact_prefix=$$smoke/ $$smoke corpus/seeds/fuzz_sched corpus/seeds/fuzz_ops 2>&1 | grep -E "INITED|DONE|ERROR|==slabtorture=="; \
 	rm -rf $$smoke; \
+	echo "== mutants: the short form (5 mutants the scoreboard lists as killed, each within 15 s) =="; \
+	tests/mutants_short.sh; \
 	echo "== OSS-Fuzz build.sh, libFuzzer and AFL++, 5 s per target =="; \
 	OUT_ROOT=build/oss-fuzz-check scripts/oss-fuzz/check.sh --short; \
 	echo "make test: all presets passed in $$(( $$(date +%s) - start ))s"
@@ -95,6 +98,13 @@ minimize: .deps-ok
 
 bench: .deps-ok
 	@scripts/bench.sh
+
+# Mutation testing (scripts/mutants.sh --help): MUTANT_TIME, MUTANTS, FILTER, SEED, OUT_DIR
+# given to make reach the script through the environment; JOBS is 1 unless given (not nproc:
+# each job is a build plus a fuzzer). A rerun resumes; the report is rewritten each time.
+mutants: .deps-ok
+	@JOBS=$(if $(filter command environment,$(firstword $(origin JOBS))),$(JOBS),1) scripts/mutants.sh
+	@python3 scripts/mutants/report.py
 
 # The kernel's tools/testing/radix-tree suites on our allocator (docs/kernel-tests.md);
 # KSRC=dir: a kernel tree of yours instead of Debian's linux-source-6.12.
