@@ -72,6 +72,7 @@ void model_reset(void)
 	model.barrier_broken = 0;
 	model.events = 0;
 	model.rcu_in_call = 0;
+	model.clock = 0;
 	model.tag_rng = slab_rng_seed(0x9e3779b9u, 0);
 	model.op_index = -1;
 	model.opname = "setup";
@@ -300,6 +301,7 @@ void model_obj_freeing(int h)
 {
 	model_obj_content_ok(h, "free");
 	model.obj[h].state = MO_FREEING;
+	model.obj[h].free_clock = ++model.clock;
 }
 
 void model_obj_freed(int h)
@@ -314,6 +316,7 @@ void model_obj_rcu_freed(int h)
 	model.obj[h].gp = get_state_synchronize_rcu();
 	model.obj[h].rcu_seq = ULONG_MAX;
 	model.obj[h].freed_at = model.op_index;
+	model.obj[h].free_clock = ++model.clock;
 	model.rcu_in_call++;
 	model.events++;
 }
@@ -326,8 +329,10 @@ void model_obj_rcu_returned(int h)
 
 void model_reader_locked(int cpu)
 {
-	if (!model.reader_depth[cpu]++)
+	if (!model.reader_depth[cpu]++) {
 		model.reader_since[cpu] = model.op_index;
+		model.reader_clock[cpu] = ++model.clock;
+	}
 }
 
 void model_reader_unlocked(int cpu)
@@ -337,7 +342,8 @@ void model_reader_unlocked(int cpu)
 
 bool model_reader_protects(int cpu, int h)
 {
-	return model.reader_depth[cpu] && model.reader_since[cpu] <= model.obj[h].freed_at;
+	/* the reader began before the free did: the grace period must wait for it */
+	return model.reader_depth[cpu] && model.reader_clock[cpu] < model.obj[h].free_clock;
 }
 
 bool model_obj_slot_intact(int h)

@@ -64,6 +64,7 @@ struct model_obj {
 	int32_t mcache;		/* model cache handle, -1 for kmalloc objects */
 	unsigned long gp;	/* get_state_synchronize_rcu() at kfree_rcu */
 	long freed_at;		/* op index of the free or kfree_rcu */
+	unsigned long free_clock;	/* model.clock when the free or kfree_rcu began */
 	unsigned long rcu_seq;	/* model event at which its kfree_rcu returned (ULONG_MAX until then) */
 };
 
@@ -96,6 +97,10 @@ struct model {
 	int nr_leaked, cap_leaked;
 	int reader_depth[PROG_MAX_CPUS];	/* open rcu_read_lock() sections per CPU's task */
 	long reader_since[PROG_MAX_CPUS];	/* op index of the outermost one */
+	unsigned long reader_clock[PROG_MAX_CPUS];	/* model.clock when it began */
+	/* Orders reader starts and frees as they happen: under the fiber scheduler an op
+	 * of a later index may run first (another task's op waits), so op indexes do not. */
+	unsigned long clock;
 	unsigned long barrier_broken;		/* like rcutorture's rtbe */
 	unsigned long events;			/* kfree_rcu starts and returns, barrier starts, in order */
 	unsigned int rcu_in_call;		/* kfree_rcu calls that have not returned */
