@@ -9,15 +9,16 @@
 # medians per bug (a run that found nothing counts as MAX, so such a median is a bound).
 #
 # usage: bench/fuzz_ttd.sh [--target T] [--preset P] [--seeds N] [--max-time S]
-#                          [--want SIG] [--out FILE] [--crashes DIR] [BUG...]
+#                          [--want SIG] [--out FILE] [--crashes DIR] [--from-seeds] [BUG...]
 #   default: --target fuzz_ops --preset fuzz-seeded --seeds 5 --max-time 180, bugs
 #   destroy_no_rcu_barrier memoryless_node_barn nolock_alloc_sheaf
 #   fuzz-seeded-nolockdep: no lockdep-lite, so a bug shows by its effect or not at all
 #   --crashes DIR: keep each run's crash input as DIR/<bug>.seed<N> (for replay checks)
+#   --from-seeds: start from a copy of corpus/seeds/<target> instead of an empty corpus
 set -euo pipefail
 source "$(dirname "$0")/../scripts/lib.sh"
 
-seeds=5 max=180 out= target=fuzz_ops preset=fuzz-seeded want_opt= crashes=
+seeds=5 max=180 out= target=fuzz_ops preset=fuzz-seeded want_opt= crashes= from_seeds=0
 bugs=()
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -28,7 +29,8 @@ while [ $# -gt 0 ]; do
     --preset) preset=$(opt_value fuzz_ttd "$1" "${2:-}"); shift 2 ;;
     --want) want_opt=$(opt_value fuzz_ttd "$1" "${2:-}"); shift 2 ;;
     --crashes) crashes=$(opt_value fuzz_ttd "$1" "${2:-}"); shift 2 ;;
-    -h|--help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --from-seeds) from_seeds=1; shift ;;
+    -h|--help) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     -*) echo "fuzz_ttd: unknown option '$1' (see --help)" >&2; exit 2 ;;
     *) bugs+=("$1"); shift ;;
   esac
@@ -47,6 +49,7 @@ esac
 if [ -z "$out" ]; then
   out=$root/bench/results/fuzz_ttd.$target.md
   [ "$preset" = fuzz-seeded ] || out=$root/bench/results/fuzz_ttd.$target.$preset.md
+  [ "$from_seeds" = 0 ] || out=${out%.md}.from-seeds.md
 fi
 
 "$root/scripts/deps.sh" --check 2>/dev/null || "$root/scripts/deps.sh"
@@ -60,11 +63,17 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 mkdir -p "$(dirname "$out")"
 {
-  echo "# Time to detect from an empty corpus ($target, $preset, one core, libFuzzer -seed=1..$seeds, at most ${max}s)"
+  echo "# Time to detect from $([ "$from_seeds" = 1 ] && echo "the committed seeds" || echo "an empty corpus") ($target, $preset, one core, libFuzzer -seed=1..$seeds, at most ${max}s)"
   echo
   echo "| bug | seed | seconds to the first report | first report | seconds to the regression trace's report |"
   echo "|---|---:|---:|---|---:|"
 } >"$out"
+
+# The run's corpus: empty, or a copy of the committed seeds (--from-seeds).
+fresh_corpus() {
+  rm -rf "$work/corpus" "$work/art"; mkdir -p "$work/corpus" "$work/art"
+  [ "$from_seeds" = 0 ] || cp "$root/corpus/seeds/$target"/* "$work/corpus/"
+}
 
 elapsed() { awk -v a="$1" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }'; }
 median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
@@ -74,7 +83,7 @@ until_signature() {
   local b=$1 s=$2 want=$3 t0 pid f sig
   local SLAB_BUGS=$b
   export SLAB_BUGS
-  rm -rf "$work/corpus" "$work/art"; mkdir -p "$work/corpus" "$work/art"
+  fresh_corpus
   : >"$work/seen"
   t0=$(date +%s.%N)
   "$dir/bin/$target" -fork=1 -ignore_crashes=1 -seed="$s" -max_len=2048 \
@@ -105,7 +114,7 @@ for b in "${bugs[@]}"; do
   [ -n "$want" ] || want=$(sed -n 's/^# expect-with-bug: //p' "$root/corpus/regress/$b.trace" 2>/dev/null | head -1)
   times=() wtimes=()
   for s in $(seq 1 "$seeds"); do
-    rm -rf "$work/corpus" "$work/art"; mkdir -p "$work/corpus" "$work/art"
+    fresh_corpus
     t0=$(date +%s.%N)
     SLAB_BUGS=$b "$dir/bin/$target" -seed="$s" -max_len=2048 -dict="$root/fuzz/$target.dict" \
       -max_total_time="$max" -artifact_prefix="$work/art/" "$work/corpus" >"$work/log" 2>&1 || true
