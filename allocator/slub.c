@@ -319,14 +319,19 @@ static inline void remove_partial(struct kmem_cache_node *n, struct slab *slab)
 	WRITE_ONCE(n->nr_partial, n->nr_partial - 1);
 }
 
-/* Take list_lock, or try to when !allow_spin. */
-static inline bool node_list_lock(struct kmem_cache_node *n, bool allow_spin)
+/*
+ * Take list_lock, or try to when !allow_spin. list_lock is always taken with interrupts
+ * off, as in the kernel (spin_lock_irqsave(&n->list_lock, flags)): frees from interrupts
+ * and RCU callbacks take it too.
+ */
+static inline bool node_list_lock(struct kmem_cache_node *n, bool allow_spin,
+				  unsigned long *flags)
 {
 	if (likely(allow_spin) || SLAB_BUG(nolock_list_lock_spins)) {
-		spin_lock(&n->list_lock);
+		spin_lock_irqsave(&n->list_lock, *flags);
 		return true;
 	}
-	return spin_trylock(&n->list_lock);
+	return spin_trylock_irqsave(&n->list_lock, *flags);
 }
 
 /* ------------------------------------------------------------------------------------
@@ -565,9 +570,8 @@ static unsigned int get_partial_node_bulk(struct kmem_cache *s, struct kmem_cach
 
 	if (!n || !data_race(n->nr_partial))
 		return 0;
-	if (!node_list_lock(n, allow_spin))
+	if (!node_list_lock(n, allow_spin, &flags))
 		return 0;
-	(void)flags;
 	list_for_each_entry_safe(slab, next, &n->partial, slab_list) {
 		unsigned long c = READ_ONCE(slab->freelist_counters.second);
 		unsigned int free = SLAB_OBJECTS(c) - SLAB_INUSE(c);
@@ -580,7 +584,7 @@ static unsigned int get_partial_node_bulk(struct kmem_cache *s, struct kmem_cach
 		if (got >= max)
 			break;
 	}
-	spin_unlock(&n->list_lock);
+	spin_unlock_irqrestore(&n->list_lock, flags);
 	return got;
 }
 
@@ -588,22 +592,22 @@ static unsigned int get_partial_node_bulk(struct kmem_cache *s, struct kmem_cach
 static void putback_isolated_slab(struct kmem_cache *s, struct kmem_cache_node *n,
 				  struct slab *slab)
 {
-	unsigned long c;
+	unsigned long c, flags;
 
-	spin_lock(&n->list_lock);
+	spin_lock_irqsave(&n->list_lock, flags);
 	c = READ_ONCE(slab->freelist_counters.second);
 	if (SLAB_INUSE(c) == 0 && n->nr_partial >= s->min_partial) {
-		spin_unlock(&n->list_lock);
+		spin_unlock_irqrestore(&n->list_lock, flags);
 		discard_slab(s, slab);
 		return;
 	}
 	if (SLAB_INUSE(c) == SLAB_OBJECTS(c)) {
 		/* filled up by nobody: a slab with no free object stays off lists */
-		spin_unlock(&n->list_lock);
+		spin_unlock_irqrestore(&n->list_lock, flags);
 		return;
 	}
 	add_partial(n, slab, false);
-	spin_unlock(&n->list_lock);
+	spin_unlock_irqrestore(&n->list_lock, flags);
 }
 
 static unsigned int __refill_objects_node(struct kmem_cache *s, void **p, unsigned int min,
@@ -676,6 +680,7 @@ static unsigned int alloc_from_new_slab(struct kmem_cache *s, struct slab *slab,
 {
 	struct kmem_cache_node *n = get_node(s, slab_nid(slab));
 	unsigned int objects = SLAB_OBJECTS(slab->freelist_counters.second);
+	unsigned long flags;
 	void *object = slab->freelist_counters.first;
 	unsigned int taken = 0;
 
@@ -686,7 +691,7 @@ static unsigned int alloc_from_new_slab(struct kmem_cache *s, struct slab *slab,
 	slab->freelist_counters.first = object;
 	slab->freelist_counters.second = SLAB_COUNTERS(taken, objects, 0);
 	if (object) {
-		if (!node_list_lock(n, allow_spin)) {
+		if (!node_list_lock(n, allow_spin, &flags)) {
 			/* free_new_slab_nolock(): cannot list it, give everything back */
 			slab->freelist_counters.first = NULL;
 			for (unsigned int i = taken; i-- > 0;) {
@@ -698,7 +703,7 @@ static unsigned int alloc_from_new_slab(struct kmem_cache *s, struct slab *slab,
 			return 0;
 		}
 		add_partial(n, slab, false);
-		spin_unlock(&n->list_lock);
+		spin_unlock_irqrestore(&n->list_lock, flags);
 	}
 	return taken;
 }
@@ -955,10 +960,11 @@ static void *get_from_partial_node(struct kmem_cache *s, struct kmem_cache_node 
 {
 	struct slab *slab, *next;
 	void *object = NULL;
+	unsigned long flags;
 
 	if (!n || !data_race(n->nr_partial))
 		return NULL;
-	if (!node_list_lock(n, allow_spin))
+	if (!node_list_lock(n, allow_spin, &flags))
 		return NULL;
 	list_for_each_entry_safe(slab, next, &n->partial, slab_list) {
 		double_word_t old, new;
@@ -978,7 +984,7 @@ static void *get_from_partial_node(struct kmem_cache *s, struct kmem_cache_node 
 			remove_partial(n, slab);
 		break;
 	}
-	spin_unlock(&n->list_lock);
+	spin_unlock_irqrestore(&n->list_lock, flags);
 	return object;
 }
 
@@ -1136,6 +1142,7 @@ static void __slab_free(struct kmem_cache *s, struct slab *slab, void *head, voi
 	struct kmem_cache_node *n = NULL;
 	double_word_t old, new;
 	bool was_full, on_node_partial = false;
+	unsigned long flags = 0;
 	/* seeded bug free_no_list_lock: list state sampled and changed without list_lock */
 	bool take_lock = !SLAB_BUG(free_no_list_lock);
 
@@ -1143,7 +1150,7 @@ static void __slab_free(struct kmem_cache *s, struct slab *slab, void *head, voi
 		unsigned int inuse;
 
 		if (n && take_lock)
-			spin_unlock(&n->list_lock);
+			spin_unlock_irqrestore(&n->list_lock, flags);
 		n = NULL;
 		old = slab_read_fc(slab);
 		was_full = old.first == NULL;
@@ -1154,14 +1161,14 @@ static void __slab_free(struct kmem_cache *s, struct slab *slab, void *head, voi
 		if (!inuse || was_full) {
 			n = get_node(s, slab_nid(slab));
 			if (take_lock)
-				spin_lock(&n->list_lock);
+				spin_lock_irqsave(&n->list_lock, flags);
 			on_node_partial = slab_test_partial(slab);
 		}
 		sched_point(SP_slab_free_before_cmpxchg);
 		if (slab_update_freelist(s, slab, old, new))
 			break;
 		if (n && take_lock) {
-			spin_unlock(&n->list_lock);
+			spin_unlock_irqrestore(&n->list_lock, flags);
 			n = NULL;
 		}
 		sched_point(SP_slab_free_retry);
@@ -1173,7 +1180,7 @@ static void __slab_free(struct kmem_cache *s, struct slab *slab, void *head, voi
 	if (!was_full && !on_node_partial) {
 		/* isolated by a refill: its owner re-adds or discards it */
 		if (take_lock)
-			spin_unlock(&n->list_lock);
+			spin_unlock_irqrestore(&n->list_lock, flags);
 		return;
 	}
 	if (SLAB_INUSE(new.second) == 0 && n->nr_partial >= s->min_partial) {
@@ -1182,7 +1189,7 @@ static void __slab_free(struct kmem_cache *s, struct slab *slab, void *head, voi
 			stat(s, FREE_REMOVE_PARTIAL);
 		}
 		if (take_lock)
-			spin_unlock(&n->list_lock);
+			spin_unlock_irqrestore(&n->list_lock, flags);
 		discard_slab(s, slab);
 		return;
 	}
@@ -1191,7 +1198,7 @@ static void __slab_free(struct kmem_cache *s, struct slab *slab, void *head, voi
 		stat(s, FREE_ADD_PARTIAL);
 	}
 	if (take_lock)
-		spin_unlock(&n->list_lock);
+		spin_unlock_irqrestore(&n->list_lock, flags);
 }
 
 /*
@@ -2116,6 +2123,7 @@ static void barn_shrink_all(struct kmem_cache *s)
 static int __kmem_cache_do_shrink(struct kmem_cache *s)
 {
 	struct kmem_cache_node *n;
+	unsigned long flags;
 	struct list_head discard, promote[SHRINK_PROMOTE_MAX];
 	struct slab *slab, *t;
 	int node, ret = 0;
@@ -2129,7 +2137,7 @@ static int __kmem_cache_do_shrink(struct kmem_cache *s)
 		for (int i = 0; i < SHRINK_PROMOTE_MAX; i++)
 			INIT_LIST_HEAD(promote + i);
 
-		spin_lock(&n->list_lock);
+		spin_lock_irqsave(&n->list_lock, flags);
 		list_for_each_entry_safe(slab, t, &n->partial, slab_list) {
 			unsigned long c = READ_ONCE(slab->freelist_counters.second);
 			int free = (int)(SLAB_OBJECTS(c) - SLAB_INUSE(c));
@@ -2150,7 +2158,7 @@ static int __kmem_cache_do_shrink(struct kmem_cache *s)
 				list_add(e, &n->partial);
 			}
 		}
-		spin_unlock(&n->list_lock);
+		spin_unlock_irqrestore(&n->list_lock, flags);
 
 		list_for_each_entry_safe(slab, t, &discard, slab_list)
 			discard_slab(s, slab);
@@ -2220,9 +2228,10 @@ static void free_partial(struct kmem_cache *s, struct kmem_cache_node *n)
 {
 	struct list_head discard;
 	struct slab *slab, *h;
+	unsigned long flags;
 
 	INIT_LIST_HEAD(&discard);
-	spin_lock(&n->list_lock);
+	spin_lock_irqsave(&n->list_lock, flags);
 	list_for_each_entry_safe(slab, h, &n->partial, slab_list) {
 		if (!SLAB_INUSE(slab->freelist_counters.second)) {
 			remove_partial(n, slab);
@@ -2232,7 +2241,7 @@ static void free_partial(struct kmem_cache *s, struct kmem_cache_node *n)
 				"Objects remaining on __kmem_cache_shutdown()");
 		}
 	}
-	spin_unlock(&n->list_lock);
+	spin_unlock_irqrestore(&n->list_lock, flags);
 
 	list_for_each_entry_safe(slab, h, &discard, slab_list)
 		discard_slab(s, slab);
