@@ -31,7 +31,7 @@ _triage_run() {
   ( ASAN_OPTIONS=abort_on_error=1:detect_leaks=0:symbolize=1:dedup_token_length=3:handle_abort=1 \
     UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:symbolize=1:dedup_token_length=3 \
       timeout -s KILL $(( TRIAGE_TIMEOUT * 2 + 10 )) "$TRIAGE_BIN" -timeout="$TRIAGE_TIMEOUT" \
-      -rss_limit_mb="$TRIAGE_RSS" "$file" ) 2>&1
+      -rss_limit_mb="$TRIAGE_RSS" "$file"; exit $? ) 2>&1
 }
 
 # The top frames of a stack inside the project's sources (allocator/, model/, fuzz/,
@@ -87,7 +87,8 @@ triage_input() {
     echo "$kind" >"$d/kind"
     echo "$now" >"$d/first_seen"
     echo "${SLAB_BUGS:-}" >"$d/slab_bugs"
-    "$TRIAGE_TOOL" decode "$d/crash.bin" -o "$d/crash.trace" >/dev/null 2>&1 || rm -f "$d/crash.trace"
+    "$TRIAGE_TOOL" --target "$target" decode "$d/crash.bin" -o "$d/crash.trace" >/dev/null 2>&1 ||
+      rm -f "$d/crash.trace"
     # Reproducible? 10 runs for a crash; a hang costs the timeout per run, so it gets 2.
     local tries=10 ok=0 i r
     [ "$kind" = hang ] && tries=2
@@ -97,11 +98,12 @@ triage_input() {
     done
     echo "$ok/$tries" >"$d/reproduced"
     if [ "$ok" -lt "$tries" ]; then echo "reproduced $ok of $tries runs" >"$d/FLAKY"; fi
-    _triage_minimize "$d" "$kind"
+    _triage_minimize "$d" "$kind" "$target"
     local bugs=${SLAB_BUGS:+SLAB_BUGS=$SLAB_BUGS }
     {
       echo "${bugs}$(_rel "$TRIAGE_BIN") $(_rel "$d/crash.bin")"
       if [ "$target" = fuzz_ops ]; then echo "make repro CRASH=$(_rel "$d/crash.bin")${SLAB_BUGS:+ SLAB_BUGS=$SLAB_BUGS}"; fi
+      echo "${bugs}$(_rel "$TRIAGE_TOOL") --target $target run $(_rel "$d/crash.bin")"
     } >"$d/repro"
   fi
   n=$(( $(cat "$d/count" 2>/dev/null || echo 0) + 1 ))
@@ -114,12 +116,16 @@ triage_input() {
 }
 
 # The minimised program: slabtorture's minimiser keeps the report signature; when it cannot
-# (a sanitizer crash kills it, a hang), libFuzzer's -minimize_crash shrinks the bytes.
+# (a sanitizer crash kills it, a hang), libFuzzer's -minimize_crash shrinks the bytes. A
+# fuzz_sched program's schedule lives in its trace's decisions, which have no binary form:
+# there crash.min.trace is the minimised input.
 _triage_minimize() {
-  local d=$1 kind=$2
-  if [ "$kind" = crash ] && timeout 120 "$TRIAGE_TOOL" minimize "$d/crash.bin" -o "$d/crash.min.trace" >/dev/null 2>&1 &&
-     [ -s "$d/crash.min.trace" ]; then
-    "$TRIAGE_TOOL" encode "$d/crash.min.trace" -o "$d/crash.min.bin" >/dev/null 2>&1 || true
+  local d=$1 kind=$2 target=$3
+  if [ "$kind" = crash ] &&
+     timeout 120 "$TRIAGE_TOOL" --target "$target" minimize "$d/crash.bin" -o "$d/crash.min.trace" \
+       >/dev/null 2>&1 && [ -s "$d/crash.min.trace" ]; then
+    [ "$target" != fuzz_ops ] ||
+      "$TRIAGE_TOOL" encode "$d/crash.min.trace" -o "$d/crash.min.bin" >/dev/null 2>&1 || true
     return
   fi
   [ "$kind" = hang ] && return  # each attempt would take the timeout
@@ -127,7 +133,8 @@ _triage_minimize() {
     timeout 90 "$TRIAGE_BIN" -minimize_crash=1 -max_total_time=30 -timeout="$TRIAGE_TIMEOUT" \
     -rss_limit_mb="$TRIAGE_RSS" -exact_artifact_path="$d/crash.min.bin" "$d/crash.bin" >/dev/null 2>&1 || true
   [ -s "$d/crash.min.bin" ] || cp "$d/crash.bin" "$d/crash.min.bin"
-  "$TRIAGE_TOOL" decode "$d/crash.min.bin" -o "$d/crash.min.trace" >/dev/null 2>&1 || rm -f "$d/crash.min.trace"
+  "$TRIAGE_TOOL" --target "$target" decode "$d/crash.min.bin" -o "$d/crash.min.trace" >/dev/null 2>&1 ||
+    rm -f "$d/crash.min.trace"
 }
 
 if [ "${BASH_SOURCE[0]}" = "$0" ]; then
