@@ -348,9 +348,11 @@ struct kmem_cache *kmalloc_cache_for(size_t size)
 	s = __atomic_load_n(&kmalloc_caches[idx], __ATOMIC_ACQUIRE);
 	if (likely(s))
 		return s;
-	/* first use in interrupt context cannot create a cache: it would take slab_mutex,
-	 * which the kernel never does there (its kmalloc caches exist from boot) */
-	if (in_interrupt())
+	/* first use where the kernel could not sleep (an interrupt, an RCU reader, a spinlock
+	 * held) cannot create a cache: it would take slab_mutex, which the kernel never does
+	 * there (its kmalloc caches exist from boot); a reader waiting for slab_mutex held by
+	 * a destroy that waits for the grace period would deadlock */
+	if (in_interrupt() || rcu_read_lock_held() || !task_preemptible(current_task()))
 		return NULL;
 	mutex_lock(&slab_mutex);
 	s = kmalloc_caches[idx];

@@ -289,13 +289,14 @@ void exec_kfree_rcu(const struct op *op)
 	exec_trace("        o%u pending until grace period %lu\n", op->obj, o->gp);
 }
 
-/* kmalloc caches are made on first use, which no interrupt may do: NULL is then right; so
+/* kmalloc caches are made on first use, which nothing that may not sleep may do (an
+ * interrupt, an RCU reader, a spinlock held; kmalloc_cache_for()): NULL is then right; so
  * it is for an interrupt that arrived while its task holds locks (the nolock paths only
  * trylock: contention, which the fiber scheduler makes). */
 static const char *kmalloc_null_rule(bool existed, unsigned long faults)
 {
-	if (!existed && in_interrupt())
-		return "first_use_in_interrupt";
+	if (!existed && (in_interrupt() || rcu_read_lock_held() || !task_preemptible(current)))
+		return "first_use_in_atomic";
 	if (in_interrupt() && current->preempt_count)
 		return "nolock_contention";
 	return NULL_RULE(faults);
