@@ -188,8 +188,13 @@ static unsigned int rcu_do_batch(int cpu, unsigned long limit)
 		head->func(head);
 		head = next;
 	}
-	if (borrow)
-		task_set_cpu(t, old_cpu);
+	if (borrow) {
+		/* the task's own CPU may have gone down while a callback was preempted (the
+		 * hotplug migrated the tasks that were on it, not this one): not back there */
+		int back = cpu_online(old_cpu) ? old_cpu : next_online_cpu(old_cpu);
+
+		task_set_cpu(t, back >= 0 ? back : cpu);
+	}
 	return n;
 }
 
