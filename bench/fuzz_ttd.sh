@@ -13,6 +13,7 @@
 #   default: --target fuzz_ops --preset fuzz-seeded --seeds 5 --max-time 180, bugs
 #   destroy_no_rcu_barrier memoryless_node_barn nolock_alloc_sheaf
 #   fuzz-seeded-nolockdep: no lockdep-lite, so a bug shows by its effect or not at all
+#   --want any: the first report counts, whatever its signature (a bug with several effects)
 #   --crashes DIR: keep each run's crash input as DIR/<bug>.seed<N> (for replay checks)
 #   --from-seeds: start from a copy of corpus/seeds/<target> instead of an empty corpus
 set -euo pipefail
@@ -30,7 +31,7 @@ while [ $# -gt 0 ]; do
     --want) want_opt=$(opt_value fuzz_ttd "$1" "${2:-}"); shift 2 ;;
     --crashes) crashes=$(opt_value fuzz_ttd "$1" "${2:-}"); shift 2 ;;
     --from-seeds) from_seeds=1; shift ;;
-    -h|--help) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     -*) echo "fuzz_ttd: unknown option '$1' (see --help)" >&2; exit 2 ;;
     *) bugs+=("$1"); shift ;;
   esac
@@ -112,6 +113,7 @@ summary=""
 for b in "${bugs[@]}"; do
   want=$want_opt
   [ -n "$want" ] || want=$(sed -n 's/^# expect-with-bug: //p' "$root/corpus/regress/$b.trace" 2>/dev/null | head -1)
+  [ "$want" != any ] || want=""
   times=() wtimes=()
   for s in $(seq 1 "$seeds"); do
     fresh_corpus
