@@ -199,6 +199,8 @@ sample() {
         for f in "$run"/logs/"$t"-libfuzzer-*.log; do
           [ -f "$f" ] || continue
           line=$(tail -c 8192 "$f" | grep -a 'cov:' | tail -1)
+          # at its end libFuzzer prints its recommended dictionary after the last status line
+          [ -n "$line" ] || line=$(tail -c 1048576 "$f" | grep -a 'cov:' | tail -1)
           local n c; n=$(grep -oE '^#[0-9]+' <<<"$line" | tr -d '#'); c=$(grep -oE 'cov: [0-9]+' <<<"$line" | awk '{print $2}')
           execs=$(( execs + ${n:-0} )); [ "${c:-0}" -gt "$cov" ] && cov=$c
         done
