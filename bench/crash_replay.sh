@@ -49,13 +49,20 @@ for p in $presets; do
   [ -n "$engine" ] || case "$p" in fuzz*) engine=$d/bin/$target ;; esac
 done
 
-signature() {	# the report signature of one run of FILE with BUG by TOOL
-  { "$1" --target "$target" --bug "$3" run --quiet --binary "$2" 2>/dev/null || true; } |
-    sed -n 's/^.*: FAILED at op \([0-9-]*\): /op \1: /p' | head -1
+# A run's outcome: "op I: KIND in function" for a report, the sanitizer's error kind for a
+# sanitizer crash, "clean" otherwise.
+outcome() {
+  local o=$1 sig
+  sig=$(sed -n 's/^.*: FAILED at op \([0-9-]*\): /op \1: /p' <<<"$o" | head -1)
+  [ -n "$sig" ] || sig=$(grep -aom1 '^==slabtorture== [A-Z_]* in [A-Za-z0-9_]*' <<<"$o" | cut -d' ' -f2-)
+  [ -n "$sig" ] || sig=$(grep -aom1 'ERROR: [A-Za-z]*Sanitizer: [a-z-]*' <<<"$o" | sed 's/ERROR: //')
+  echo "${sig:-clean}"
+}
+signature() {	# one run of FILE with BUG by TOOL
+  outcome "$("$1" --target "$target" --bug "$3" run --quiet --binary "$2" 2>&1 || true)"
 }
 engine_signature() {	# the same through the fuzz target (libFuzzer runs the one input)
-  { SLAB_BUGS=$2 "$engine" "$1" 2>&1 || true; } |
-    { grep -a -m1 -oE '^==slabtorture== [A-Z_]+ in [A-Za-z0-9_]+' || true; } | cut -d' ' -f2-
+  outcome "$(SLAB_BUGS=$2 "$engine" "$1" 2>&1 || true)"
 }
 
 mkdir -p "$(dirname "$out")"
@@ -69,8 +76,8 @@ status=0
 for f in "${files[@]}"; do
   b=${bug:-$(basename "$f" | cut -d. -f1)}
   first=$(signature "${tool[${presets%% *}]}" "$f" "$b")
-  [ -n "$first" ] || status=1	# a crash file that runs clean does not replay
-  row="| $(basename "$f") | $b | ${first:-clean} |"
+  [ "$first" != clean ] || status=1	# a crash file that runs clean does not replay
+  row="| $(basename "$f") | $b | $first |"
   for p in $presets; do
     same=0
     for _ in $(seq 1 "$runs"); do
