@@ -353,7 +353,7 @@ worker() {
   local k row rc
   while IFS=$'\t' read -r k row; do
     run_mutant "$k" "$row" || { rc=$?; restore_file; return $rc; }
-  done <"$OUT_DIR/slot$1/todo.tsv"
+  done <"$OUT_DIR/slot$1/queue.tsv"
 }
 
 # A resumed run continues results.tsv only with the settings its results depend on.
@@ -423,21 +423,21 @@ fi
 declare -A done_ids=()
 while IFS= read -r id; do done_ids[$id]=1; done < <(awk -F'\t' '!/^#/ { print $1 }' "$results")
 
-todo=0
-for ((j = 0; j < JOBS; j++)); do : >"$OUT_DIR/slot$j/todo.tsv"; done
+queued=0
+for ((j = 0; j < JOBS; j++)); do : >"$OUT_DIR/slot$j/queue.tsv"; done
 k=0
 while IFS= read -r row; do
   k=$((k + 1))
   id=${row%%$'\t'*}
   [ -n "${done_ids[$id]:-}" ] && continue
-  printf '%s\t%s\n' "$k" "$row" >>"$OUT_DIR/slot$((todo % JOBS))/todo.tsv"
-  todo=$((todo + 1))
+  printf '%s\t%s\n' "$k" "$row" >>"$OUT_DIR/slot$((queued % JOBS))/queue.tsv"
+  queued=$((queued + 1))
 done <<<"$list"
 echo "mutants: pool of $pool_size mutants (sources $sources, $commit); testing $total${IDS:+ from $(_rel_path "$IDS")}${FILTER:+ in functions matching /$FILTER/}, MUTANT_TIME=${mutant_secs}s, CHECKS=$CHECKS, JOBS=$JOBS"
-[ "$todo" -lt "$total" ] && echo "mutants: resuming: $((total - todo)) of $total already in $(_rel_path "$results"), skipped"
+[ "$queued" -lt "$total" ] && echo "mutants: resuming: $((total - queued)) of $total already in $(_rel_path "$results"), skipped"
 
 # The unmutated tree must pass every check, or every mutant would be "killed".
-if [ "$todo" -gt 0 ]; then
+if [ "$queued" -gt 0 ]; then
   logs=$OUT_DIR/logs/baseline
   rm -rf "$logs" && mkdir -p "$logs"
   echo "mutants: checking the unmutated tree (${CHECKS})"
