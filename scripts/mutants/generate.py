@@ -3,7 +3,8 @@
 
 Reads allocator/*.c and allocator/platform/*.c (not allocator/bugs.c, the seeded-bug
 switches, nor allocator/slab_introspect.c, the read-only introspection the model's end-state
-checks use: mutating the oracle is not mutating the allocator) and numbers every mutant
+checks use: mutating the oracle is not mutating the allocator; nor the harness files of
+platform/ listed in EXCLUDE, which emulate no kernel semantics) and numbers every mutant
 deterministically:
 
   delete_call        a bare one-line call statement `foo(...);` becomes `;` (flushes,
@@ -62,6 +63,13 @@ SOURCE_GLOBS = ["allocator/*.c", "allocator/platform/*.c"]
 EXCLUDE = {
     "allocator/bugs.c": "the seeded-bug switches (off in the fuzz build)",
     "allocator/slab_introspect.c": "the oracle's read side (model end-state checks, validate)",
+    # The harness inside platform/: it emulates no kernel semantics, it runs and observes
+    # the machine. A mutant there changes how a bug is reported or injected, not a bug.
+    "allocator/platform/report.c": "the reporter (what a failure prints and records)",
+    "allocator/platform/fault.c": "fault injection (the test's choice of failing calls)",
+    "allocator/platform/sched_point.c": "the scheduler hooks (where the test switches tasks)",
+    "allocator/platform/mem.c": "host-heap tracking of allocator metadata (reset between inputs)",
+    "allocator/platform/platform.c": "machine configuration and reset between inputs",
 }
 OPERATORS = ["delete_call", "swap_stmts", "negate_cond", "drop_cond_operand", "boundary",
              "return_early", "break_to_continue"]
