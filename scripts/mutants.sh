@@ -3,7 +3,8 @@
 # of allocator/*.c or allocator/platform/*.c, scripts/mutants/generate.py) is built in a
 # private copy of the tree and run against what the suite has: the regression traces, then
 # fuzz_ops and fuzz_sched from their seed corpora, then slab-stress. The first of them that
-# fails kills the mutant; a mutant none of them notices survives. Results go to
+# fails kills the mutant; a mutant none of them notices survives. The unit tests (tests/test_*.c,
+# a few seconds) run after the regression traces. Results go to
 # OUT_DIR/results.tsv; scripts/mutants/report.py turns them into bench/results/mutants.md.
 #
 #   MUTANT_TIME=60      seconds of fuzzing per mutant (30s, 2m, ... too), split between
@@ -17,7 +18,7 @@
 #                       SEED are then not used): an ids file (generate.py --help), a line
 #                       `ID [FUNCTION [ORIGINAL LINE]]` each (relocated when the source
 #                       moved), # comments
-#   CHECKS=regress,fuzz,stress   which checks run, in this order (any non-empty subset)
+#   CHECKS=regress,unit,fuzz,stress   which checks run, in this order (any non-empty subset)
 #   MUTANT_TIMEOUT=10   seconds the regress run or one fuzz input may take: more is a hang,
 #                       which kills the mutant
 #   BUILD_JOBS=n        ninja -j of each slot's build (default: cores / JOBS, at least 1)
@@ -25,16 +26,18 @@
 # Per mutant: apply it to the slot's source, rebuild (slabtorture fuzz_ops fuzz_sched
 # slab-stress; a build error: `uncompiled`; object code (debug info aside) identical to the
 # unmutated build's: `equivalent`), then (1) `slabtorture run --quiet --expect corpus/regress/*.trace`,
-# (2) fuzz_ops and fuzz_sched for MUTANT_TIME/2 s each (-seed=1 -max_len=2048 -dict, from a
-# fresh copy of corpus/seeds/<target>), (3) `slab-stress --seconds 5 --seed 1 --threads 2
-# --cpus 2`; the original file is copied back afterwards. Time to kill counts from the start
+# (2) every unit-test binary (tests/test_*.c, all its cases), (3) fuzz_ops and fuzz_sched
+# for MUTANT_TIME/2 s each (-seed=1 -max_len=2048 -dict, from a fresh copy of
+# corpus/seeds/<target>), (4) `slab-stress --seconds 5 --seed 1 --threads 2 --cpus 2`; the
+# original file is copied back afterwards. Time to kill counts from the start
 # of the checks (the build excluded). A line is appended to results.tsv only when a mutant
 # is finished, and ids already there are skipped: an interrupted run resumes where it was.
-# A resumed run must have the same MUTANT_TIME, CHECKS, MUTANT_TIMEOUT, allocator sources
-# and generate.py (results.tsv's first line records them); MUTANTS, FILTER, SEED and JOBS
+# A resumed run must have the same MUTANT_TIME, CHECKS, MUTANT_TIMEOUT and sources (the
+# allocator, and what the checks are made of: model, fuzz targets, stress, tests, corpora,
+# generate.py; results.tsv's first line records their hash); MUTANTS, FILTER, SEED and JOBS
 # may change (a larger MUTANTS extends the same sample).
 # results.tsv columns: id file line function family operator status (killed, survived,
-# uncompiled, equivalent) killer (regress, fuzz, stress, -) detail (the trace, fuzz target)
+# uncompiled, equivalent) killer (regress, unit, fuzz, stress, -) detail (the trace, fuzz target)
 # kill_s signature (the first report's `KIND in function`, or the build error) build_s checks_s.
 #
 # Before any mutant, each slot builds the unmutated tree and slot 0 runs the checks on it:
@@ -60,7 +63,7 @@ SEED=${SEED:-1}
 JOBS=${JOBS:-1}
 OUT_DIR=${OUT_DIR:-$root/mutants-out}
 IDS=${IDS:-}
-CHECKS=${CHECKS:-regress,fuzz,stress}
+CHECKS=${CHECKS:-regress,unit,fuzz,stress}
 MUTANT_TIMEOUT=${MUTANT_TIMEOUT:-10}
 STRESS_SECONDS=5
 
@@ -77,8 +80,8 @@ positive_int mutants BUILD_JOBS "$BUILD_JOBS"
 checks=()
 IFS=, read -ra _checks <<<"$CHECKS"
 for c in "${_checks[@]}"; do
-  case "$c" in regress|fuzz|stress) checks+=("$c") ;;
-    *) usage "CHECKS=$CHECKS: a comma-separated list of regress, fuzz, stress" ;; esac
+  case "$c" in regress|unit|fuzz|stress) checks+=("$c") ;;
+    *) usage "CHECKS=$CHECKS: a comma-separated list of regress, unit, fuzz, stress" ;; esac
 done
 [ ${#checks[@]} -gt 0 ] || usage "CHECKS is empty"
 CHECKS=$(IFS=,; echo "${checks[*]}")
@@ -100,6 +103,9 @@ OUT_DIR=$(cd "$OUT_DIR" && pwd)
 results=$OUT_DIR/results.tsv
 lockfile=$OUT_DIR/.results.lock
 targets=(slabtorture)
+unit_tests=()
+for t in "$root"/tests/test_*.c; do unit_tests+=("$(basename "$t" .c)"); done
+has_check unit && targets+=("${unit_tests[@]}")
 has_check fuzz && targets+=(fuzz_ops fuzz_sched)
 has_check stress && targets+=(slab-stress)
 
@@ -239,6 +245,24 @@ check_regress() {
   fi
   kill_sig=$(one_line "$kill_sig")
   return 1
+}
+
+# Every unit-test binary with all its cases; the first that fails (or hangs) kills.
+check_unit() {
+  local t log rc
+  for t in "${unit_tests[@]}"; do
+    log=$logs/$t.log
+    { (cd "$src" && exec timeout -k 2 "$MUTANT_TIMEOUT" "$bld/bin/$t"); } >"$log" 2>&1
+    rc=$?
+    [ "$rc" -eq 0 ] && continue
+    kill_detail=$t
+    kill_sig=$(grep -a -m1 -o '^FAIL *[a-z0-9_]*' "$log" | sed 's/^FAIL */FAIL /')
+    [ -n "$kill_sig" ] || kill_sig=$(signature "$log")
+    [ -n "$kill_sig" ] || { timed_out "$rc" && kill_sig="timeout (${MUTANT_TIMEOUT}s)" || kill_sig="exit status $rc"; }
+    kill_sig=$(one_line "$t: $kill_sig")
+    return 1
+  done
+  return 0
 }
 
 check_fuzz_target() {
@@ -390,7 +414,8 @@ done
 slot=$OUT_DIR/slot0 src=$OUT_DIR/slot0/src bld=$OUT_DIR/slot0/build
 pool=$(python3 "$gen" --list --src "$src") || die_error mutants "generate.py failed on $src"
 pool_size=$(grep -c . <<<"$pool")
-sources=$( (cd "$src" && find allocator -type f \( -name '*.c' -o -name '*.h' \) | LC_ALL=C sort | xargs cat; cat "$gen") | sha1sum | cut -c1-12)
+sources=$( (cd "$src" && find allocator model fuzz stress tests tools corpus/regress corpus/seeds CMakeLists.txt \
+  CMakePresets.json scripts/mutants.sh scripts/mutants/generate.py -type f | LC_ALL=C sort | xargs cat) | sha1sum | cut -c1-12)
 commit=$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo none)
 GIT_OPTIONAL_LOCKS=0 git -C "$root" diff --quiet HEAD -- allocator 2>/dev/null || commit="$commit+dirty"
 

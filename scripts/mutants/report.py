@@ -26,7 +26,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 COLUMNS = ["id", "file", "line", "function", "family", "operator", "status", "killer",
            "detail", "kill_s", "signature", "build_s", "checks_s"]
-KILLERS = ["regress", "fuzz", "stress"]
+KILLERS = ["regress", "unit", "fuzz", "stress"]
 
 
 def die(msg, status=2):
@@ -147,9 +147,9 @@ def main():
     out = []
     out.append("# Mutation testing: how much of the allocator the suite notices\n")
     out.append("`make mutants` (scripts/mutants.sh, scripts/mutants/): each mutant is one line-level "
-               "change of allocator/*.c or allocator/platform/*.c (scripts/mutants/generate.py), built "
-               "in the `fuzz` preset's configuration and run against the regression traces, then "
-               "fuzz_ops and fuzz_sched from their seed corpora, then slab-stress; the first that fails "
+               "change of allocator/*.c or allocator/platform/*.c (scripts/mutants/generate.py; the "
+               "harness files of platform/ excluded), built in the `fuzz` preset's configuration and "
+               "run against the regression traces, then the unit tests, then fuzz_ops and fuzz_sched from their seed corpora, then slab-stress; the first that fails "
                "kills it. A survivor is a change none of them notices: a test to write, or an "
                "equivalent mutant to list in scripts/mutants/equivalent.txt.\n")
     s = settings
