@@ -386,6 +386,7 @@ static void machine_setup(const struct program *p, const struct exec_opts *o)
 		cfg.cpu_node[c] = (int)(c % p->m.nodes);
 	cfg.memoryless_nodes = p->m.memoryless;
 	cfg.kasan = p->m.kasan;
+	cfg.cmpxchg_double = !p->m.nocmpxchg;
 	cfg.quarantine_bytes = prog_quarantine_sizes[p->m.qidx & 7];
 	cfg.report_mode = REPORT_COUNT;
 	platform_init(&cfg);

@@ -80,9 +80,16 @@ void exec_create(const struct op *op)
 	exec_trace("        c%u = %s\n", op->dst, s ? kmem_cache_name(s) : "NULL");
 }
 
+/* Whether the page allocator failed or served another node since `faults` and `fallbacks`
+ * were read: an allocation on a node may then give an object of another. */
+static bool node_spilled(unsigned long faults, unsigned long fallbacks)
+{
+	return exec_faults() != faults || page_alloc_fallbacks() != fallbacks;
+}
+
 static void alloc_one(const struct op *op, bool on_node)
 {
-	unsigned long faults = exec_faults();
+	unsigned long faults = exec_faults(), fallbacks = page_alloc_fallbacks();
 	struct kmem_cache *s = cache_of(op->cache);
 	void *p;
 
@@ -94,6 +101,8 @@ static void alloc_one(const struct op *op, bool on_node)
 		      kmem_cache_alloc(s, gfp_of(op));
 	model_obj_alloced((int)op->dst, OK_CACHE, (int)op->cache, s, p,
 			  model.cache[op->cache].size, NULL_RULE(faults));
+	if (on_node)
+		model_obj_check_node((int)op->dst, op->node, node_spilled(faults, fallbacks));
 	trace_ptr((int)op->dst);
 }
 
@@ -319,7 +328,7 @@ void exec_kmalloc(const struct op *op)
 
 void exec_kmalloc_nolock(const struct op *op)
 {
-	unsigned long faults = exec_faults();
+	unsigned long faults = exec_faults(), fallbacks = page_alloc_fallbacks();
 	bool existed = kmalloc_cache_lookup((size_t)op->size);
 	void *p = kmalloc_nolock((size_t)op->size, 0, op->node);
 	struct kmem_cache *s = kmalloc_cache_lookup((size_t)op->size);
@@ -327,8 +336,10 @@ void exec_kmalloc_nolock(const struct op *op)
 	if (!s && p)
 		model_fail(RULE_CACHE, "kmalloc_nolock(%d) returned an object of a cache that does not exist",
 			   op->size);
+	/* without cmpxchg16b, slab_lock() could be held by the task an NMI interrupted */
 	model_obj_alloced((int)op->dst, OK_NOLOCK, -1, s, s ? p : NULL, (unsigned int)op->size,
-			  kmalloc_null_rule(existed, faults));
+			  system_has_freelist_aba() ? kmalloc_null_rule(existed, faults) : "nolock_without_cmpxchg");
+	model_obj_check_node((int)op->dst, op->node, node_spilled(faults, fallbacks));
 	trace_ptr((int)op->dst);
 }
 

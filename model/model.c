@@ -153,6 +153,19 @@ static int tag_check(const struct model_obj *o)
 	return slab_tag_check(o->ptr, o->size, o->ctor, o->tag, false);
 }
 
+void model_obj_check_node(int h, int node, bool spilled)
+{
+	const struct model_obj *o = model_obj((unsigned int)h);
+	const struct page *page;
+
+	if (o->state != MO_LIVE || node == NUMA_NO_NODE || spilled || !node_state_memory(node))
+		return;
+	page = virt_to_page(o->ptr);
+	if (page && page_to_nid(page) != node)
+		model_fail(RULE_NODE, "o%d = %p asked for node %d, is on node %d", h, o->ptr, node,
+			   page_to_nid(page));
+}
+
 bool model_obj_content_ok(int h, const char *what)
 {
 	struct model_obj *o = &model.obj[h];

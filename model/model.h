@@ -25,6 +25,7 @@
 	X(CONTENT, "bytes written at alloc changed before free/read")		\
 	X(CTOR, "an object of a ctor cache handed out not in its constructed state")	\
 	X(SIZE, "ksize() below the requested size")					\
+	X(NODE, "an allocation on a node with memory to spare returned another node's object") \
 	X(BARRIER, "after kvfree_rcu_barrier[_on_cache]() an object is still RCU-pending") \
 	X(LEAK_EXPECTED, "destroy with live objects did not give the SLAB_LEAK report")	\
 	X(DOUBLE_FREE_EXPECTED, "a free of a freed object was not reported exactly once") \
@@ -137,6 +138,10 @@ void model_cache_created(int h, struct kmem_cache *s, const struct op *op, const
 unsigned int model_expect_align(unsigned int size, unsigned int align, unsigned int flags);
 void model_obj_alloced(int h, enum obj_kind kind, int mcache, struct kmem_cache *expect_s,
 		       void *ptr, unsigned int size, const char *null_rule);
+/* After an allocation that asked for `node` (NUMA_NO_NODE: any): unless the node has no
+ * memory or `spilled` (the page allocator served it, or failed, from another node during
+ * the call), the object is on it. */
+void model_obj_check_node(int h, int node, bool spilled);
 bool model_obj_content_ok(int h, const char *what);
 void model_obj_write(int h);
 /* Before the object is freed (content check), then the state change. */

@@ -217,6 +217,7 @@ struct machine {
 	uint8_t misuse;		/* the program frees or touches freed objects on purpose */
 	uint8_t sched;		/* tasks run as fibers, interleaved by the decisions */
 	uint8_t nolockdep;	/* lockdep-lite off (text only: lockdep=off) */
+	uint8_t nocmpxchg;	/* no double-word cmpxchg: slab_lock() fallback (cmpxchg=off) */
 };
 
 #define PROG_NR_QSIZES 8

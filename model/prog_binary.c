@@ -4,7 +4,8 @@
  *
  * Layout:
  *   header, 2 bytes:
- *     byte 0: bits 0-2 cpus-1, bits 3-4 nodes-1, bit 5 KASAN off
+ *     byte 0: bits 0-2 cpus-1, bits 3-4 nodes-1, bit 5 KASAN off, bit 6 no double-word
+ *             cmpxchg (the slab_lock() fallback)
  *     byte 1: bits 0-3 memoryless node mask (never every node: node 0 then keeps its
  *             memory), bits 4-6 quarantine size index, bit 7 misuse allowed
  *   then ops until the input ends or PROG_BIN_MAX_OPS ops were decoded. An op is
@@ -89,6 +90,7 @@ static void decode_header(struct reader *r, struct machine *m)
 	m->cpus = 1 + (b0 & 7);
 	m->nodes = 1 + ((b0 >> 3) & 3);
 	m->kasan = !(b0 & 0x20);
+	m->nocmpxchg = !!(b0 & 0x40);
 	m->memoryless = b1 & ((1u << m->nodes) - 1) & 0xf;
 	if (m->memoryless == (1u << m->nodes) - 1)
 		m->memoryless &= (uint8_t)~1u;
@@ -98,7 +100,7 @@ static void decode_header(struct reader *r, struct machine *m)
 
 static void encode_header(struct writer *w, const struct machine *m)
 {
-	wr(w, (m->cpus - 1u) | ((m->nodes - 1u) << 3) | (m->kasan ? 0 : 0x20));
+	wr(w, (m->cpus - 1u) | ((m->nodes - 1u) << 3) | (m->kasan ? 0 : 0x20) | (m->nocmpxchg ? 0x40 : 0));
 	wr(w, (m->memoryless & 0xf) | ((m->qidx & 7u) << 4) | (m->misuse ? 0x80 : 0));
 }
 

@@ -58,6 +58,8 @@ void machine_format(const struct machine *m, char *buf, size_t len)
 		sb(&s, " sched=on");
 	if (m->nolockdep)
 		sb(&s, " lockdep=off");
+	if (m->nocmpxchg)
+		sb(&s, " cmpxchg=off");
 }
 
 void op_format(const struct op *op, char *buf, size_t len)
@@ -341,6 +343,13 @@ static int parse_machine(struct tok *tk, int nt, struct machine *m, struct perr 
 				m->nolockdep = 1;
 			else
 				return perror_at(pe, vcol, "lockdep is on or off");
+		} else if (kl == 7 && !memcmp(tk[i].s, "cmpxchg", 7)) {
+			if (vl == 2 && !memcmp(val, "on", 2))
+				m->nocmpxchg = 0;
+			else if (vl == 3 && !memcmp(val, "off", 3))
+				m->nocmpxchg = 1;
+			else
+				return perror_at(pe, vcol, "cmpxchg is on or off");
 		} else if (kl == 5 && !memcmp(tk[i].s, "sched", 5)) {
 			if (vl == 2 && !memcmp(val, "on", 2))
 				m->sched = 1;

@@ -74,6 +74,23 @@ TEST(rule_align_and_cache)
 	expect_only(RULE_CACHE, 2);
 }
 
+TEST(rule_node)
+{
+	machine(2, 2, 0, false);
+	struct kmem_cache *s = test_cache(64, 0, 0);
+	void *p = kmem_cache_alloc_node(s, GFP_KERNEL, 0);
+
+	REQUIRE(p);
+	model_obj_alloced(0, OK_CACHE, 0, s, p, 64, NULL);
+	model_obj_check_node(0, 0, false);
+	model_obj_check_node(0, NUMA_NO_NODE, false);
+	model_obj_check_node(0, 1, true);	/* the page allocator spilled: any node */
+	CHECK_EQ(report_count(), 0);
+	model_obj_check_node(0, 1, false);
+	kmem_cache_free(s, p);
+	expect_only(RULE_NODE, 1);
+}
+
 TEST(rule_overlap)
 {
 	struct kmem_cache *s = test_cache(64, 0, 0);

@@ -915,6 +915,7 @@ static const char *const dict_headers[][2] = {
 	{ "hdr_cpus2", "machine cpus=2\n" },
 	{ "hdr_cpus4", "machine cpus=4\n" },
 	{ "hdr_cpus2_kasan_off", "machine cpus=2 kasan=off\n" },
+	{ "hdr_cpus2_cmpxchg_off", "machine cpus=2 cmpxchg=off\n" },
 	{ "hdr_cpus2_quarantine_4k", "machine cpus=2 quarantine=4K\n" },
 	{ "hdr_cpus2_nodes2_memoryless1", "machine cpus=2 nodes=2 memoryless=1\n" },
 	{ "hdr_cpus4_nodes4", "machine cpus=4 nodes=4\n" },

@@ -116,12 +116,14 @@ static void arena_rewind(struct arena *a)
 	__atomic_store_n(&a->in_use, 0UL, __ATOMIC_RELAXED);
 }
 
-/* Allocations that failed because the arenas were full (not injected faults). */
-static long exhausted;
+/* Allocations that failed because the arenas were full (not injected faults), and those
+ * the asked node was too full for and another node served. */
+static long exhausted, fallbacks;
 
 void page_alloc_init(unsigned long pages_per_node)
 {
 	__atomic_store_n(&exhausted, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&fallbacks, 0, __ATOMIC_RELAXED);
 	if (!arenas_inited) {
 		for (int n = 0; n < MAX_NUMNODES; n++)
 			pthread_mutex_init(&arenas[n].lock, NULL);
@@ -267,8 +269,10 @@ struct page *alloc_pages_node(int nid, gfp_t gfp, unsigned int order)
 	for (int n = next_memory_node(nid); n != nid && !(gfp & __GFP_THISNODE);
 	     n = next_memory_node(n)) {
 		page = arena_alloc(&arenas[n], n, gfp, order);
-		if (page)
+		if (page) {
+			__atomic_add_fetch(&fallbacks, 1, __ATOMIC_RELAXED);
 			return page;
+		}
 	}
 	__atomic_add_fetch(&exhausted, 1, __ATOMIC_RELAXED);
 	return NULL;
@@ -277,6 +281,11 @@ struct page *alloc_pages_node(int nid, gfp_t gfp, unsigned int order)
 unsigned long page_alloc_exhausted(void)
 {
 	return (unsigned long)__atomic_load_n(&exhausted, __ATOMIC_RELAXED);
+}
+
+unsigned long page_alloc_fallbacks(void)
+{
+	return (unsigned long)__atomic_load_n(&fallbacks, __ATOMIC_RELAXED);
 }
 
 void __free_pages(struct page *page, unsigned int order)

@@ -52,6 +52,8 @@ unsigned long node_pages_in_use(int nid);
 unsigned long pages_in_use(void);
 /* Allocations that failed because every arena they may use was full. */
 unsigned long page_alloc_exhausted(void);
+/* Allocations a node with memory could not serve, served by another node (the zonelist). */
+unsigned long page_alloc_fallbacks(void);
 /* Arena capacity in pages for each node with memory (platform_config.arena_pages). */
 unsigned long node_pages_total(int nid);
 
