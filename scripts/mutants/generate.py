@@ -20,7 +20,8 @@ deterministically:
 
 Not mutated: comments, string contents, preprocessor lines, code outside function bodies,
 assertions and checks that correct code never trips (BUG_ON, WARN_ON, lockdep_assert_*),
-sched_point() (where the test schedulers may switch, not allocator behaviour), printing,
+sched_point() (where the test schedulers may switch, not allocator behaviour), printing
+and what only a report prints (the KASAN object histories: NEVER_MUTATE_FUNC),
 and declaration macros (LIST_HEAD, DEFINE_*). Every mutant keeps the file's line count, so
 __LINE__ and the debug line table of the rest of the file do not move.
 
@@ -79,8 +80,13 @@ OPERATORS = ["delete_call", "swap_stmts", "negate_cond", "drop_cond_operand", "b
 NEVER_MUTATE_CALL = re.compile(
     r"^(BUG_ON|BUG|WARN_ON|WARN_ON_ONCE|WARN|WARN_ONCE|VM_BUG_ON|VM_WARN_ON|VM_WARN_ON_ONCE|"
     r"BUILD_BUG_ON|static_assert|_Static_assert|assert|lockdep_assert\w*|might_sleep|"
-    r"sched_point|printf|fprintf|snprintf|vfprintf|puts|fputs|fflush|pr_\w+|"
+    r"sched_point|printf|fprintf|snprintf|vfprintf|puts|fputs|fflush|pr_\w+|kasan_history\w*|"
     r"va_start|va_end|va_copy|LIST_HEAD|DEFINE_\w+|DECLARE_\w+)$")
+# Functions never mutated: what a report prints, the KASAN object histories included
+# (recorded for the report's "history of" lines, read by nothing else), like printing.
+NEVER_MUTATE_FUNC = re.compile(
+    r"^(__kasan_history_record\w*|history_\w+|kasan_history_\w+|kasan_report_\w+|"
+    r"kasan_event_name|kasan_state_name|report_event)$")
 CONTROL_WORDS = {"if", "while", "for", "switch", "return", "sizeof", "do", "else", "case",
                  "goto", "break", "continue", "default", "_Alignof", "alignof", "typeof",
                  "__typeof__", "_Generic"}
@@ -611,7 +617,7 @@ def pool(src):
                          "orig": orig, "new": changes})
 
         for ln in lines:
-            if ln.pp or ln.func is None:
+            if ln.pp or ln.func is None or NEVER_MUTATE_FUNC.match(ln.func):
                 continue
             if ln.brace_open_func:
                 for ch in mut_return_early(ln):
