@@ -24,6 +24,11 @@ const char *slab_stat_name(enum stat_item item)
 	return item < NR_SLUB_STAT_ITEMS ? stat_names[item] : "?";
 }
 
+unsigned int slab_sheaf_capacity(const struct kmem_cache *s)
+{
+	return cache_has_sheaves(s) ? s->sheaf_capacity : 0;
+}
+
 unsigned long slab_stat_cpu(const struct kmem_cache *s, enum stat_item item, int cpu)
 {
 	return atomic_read(&per_cpu_ptr(s->cpu_stats, cpu)->stat[item]);

@@ -103,6 +103,8 @@ static void alloc_one(const struct op *op, bool on_node)
 			  model.cache[op->cache].size, NULL_RULE(faults));
 	if (on_node)
 		model_obj_check_node((int)op->dst, op->node, node_spilled(faults, fallbacks));
+	else
+		model_obj_check_pcs_top((int)op->dst);
 	trace_ptr((int)op->dst);
 }
 
@@ -136,6 +138,7 @@ void exec_zalloc(const struct op *op)
 			return;
 		}
 	model_obj_alloced((int)op->dst, OK_CACHE, (int)op->cache, s, (void *)p, size, NULL_RULE(faults));
+	model_obj_check_pcs_top((int)op->dst);
 	trace_ptr((int)op->dst);
 }
 
@@ -199,9 +202,11 @@ static void free_nolock(struct model_obj *o)
 	kfree_nolock(o->ptr);
 }
 
-static void free_obj(const struct op *op, void (*do_free)(struct model_obj *o))
+/* to_pcs: the free takes the percpu sheaves' path (not kfree_nolock()). */
+static void free_obj(const struct op *op, void (*do_free)(struct model_obj *o), bool to_pcs)
 {
 	unsigned int h = op->obj;
+	unsigned long faults = exec_faults();
 
 	if (h < model.nr_obj && model.obj[h].state == MO_FREED) {
 		double_free(op, do_free);
@@ -212,6 +217,8 @@ static void free_obj(const struct op *op, void (*do_free)(struct model_obj *o))
 	model_obj_freeing((int)h);
 	do_free(&model.obj[h]);
 	model_obj_freed((int)h);
+	if (to_pcs && exec_faults() == faults)
+		model_freed_to_pcs(model.obj[h].s, model.obj[h].ptr);
 }
 
 void exec_free(const struct op *op)
@@ -221,7 +228,7 @@ void exec_free(const struct op *op)
 	int n;
 
 	if (!op->has_cache || !o || o->state != MO_LIVE) {
-		free_obj(op, free_into_own);
+		free_obj(op, free_into_own, true);
 		return;
 	}
 	/* kmem_cache_free(cN, oM): cache_from_obj() reports a cache that is not the
@@ -242,12 +249,12 @@ void exec_free(const struct op *op)
 
 void exec_kfree(const struct op *op)
 {
-	free_obj(op, free_kfree);
+	free_obj(op, free_kfree, true);
 }
 
 void exec_kfree_nolock(const struct op *op)
 {
-	free_obj(op, free_nolock);
+	free_obj(op, free_nolock, false);
 }
 
 void exec_free_bulk(const struct op *op)
@@ -323,6 +330,7 @@ void exec_kmalloc(const struct op *op)
 			   op->size);
 	model_obj_alloced((int)op->dst, OK_KMALLOC, -1, s, s ? p : NULL, (unsigned int)op->size,
 			  kmalloc_null_rule(existed, faults));
+	model_obj_check_pcs_top((int)op->dst);
 	trace_ptr((int)op->dst);
 }
 

@@ -76,6 +76,7 @@ void model_reset(void)
 	model.tag_rng = slab_rng_seed(0x9e3779b9u, 0);
 	model.op_index = -1;
 	model.opname = "setup";
+	model.pcs_top.op = -2;
 }
 
 void model_begin_op(long index, const char *opname)
@@ -164,6 +165,32 @@ void model_obj_check_node(int h, int node, bool spilled)
 	if (page && page_to_nid(page) != node)
 		model_fail(RULE_NODE, "o%d = %p asked for node %d, is on node %d", h, o->ptr, node,
 			   page_to_nid(page));
+}
+
+void model_freed_to_pcs(struct kmem_cache *s, const void *ptr)
+{
+	const struct page *page = virt_to_page(ptr);
+
+	model.pcs_top.op = -2;
+	/* free_to_pcs() takes only objects of this CPU's memory node (can_free_to_pcs()) */
+	if (model.alone || kasan_enabled() || in_nmi() || !slab_sheaf_capacity(s) || !page ||
+	    page_to_nid(page) != numa_mem_id())
+		return;
+	model.pcs_top.op = model.op_index;
+	model.pcs_top.cpu = smp_processor_id();
+	model.pcs_top.s = s;
+	model.pcs_top.ptr = ptr;
+}
+
+void model_obj_check_pcs_top(int h)
+{
+	const struct model_obj *o = model_obj((unsigned int)h);
+
+	if (model.pcs_top.op != model.op_index - 1 || model.pcs_top.cpu != smp_processor_id() ||
+	    o->state != MO_LIVE || o->s != model.pcs_top.s || o->ptr == model.pcs_top.ptr)
+		return;
+	model_fail(RULE_LIFO, "o%d = %p: op %ld freed %p on cpu %d into its main sheaf, the next allocation there gave another object",
+		   h, o->ptr, model.pcs_top.op, model.pcs_top.ptr, model.pcs_top.cpu);
 }
 
 bool model_obj_content_ok(int h, const char *what)

@@ -26,6 +26,7 @@
 	X(CTOR, "an object of a ctor cache handed out not in its constructed state")	\
 	X(SIZE, "ksize() below the requested size")					\
 	X(NODE, "an allocation on a node with memory to spare returned another node's object") \
+	X(LIFO, "an allocation right after a free on the same CPU did not get the freed object back") \
 	X(BARRIER, "after kvfree_rcu_barrier[_on_cache]() an object is still RCU-pending") \
 	X(LEAK_EXPECTED, "destroy with live objects did not give the SLAB_LEAK report")	\
 	X(DOUBLE_FREE_EXPECTED, "a free of a freed object was not reported exactly once") \
@@ -109,6 +110,13 @@ struct model {
 	 * checks of a whole cache's state hold only then. */
 	bool (*alone)(void);
 	uint64_t tag_rng;			/* the tags' stream */
+	/* The last free that went to its CPU's main sheaf, as far as the model knows. */
+	struct {
+		long op;			/* its op index; -2: none */
+		int cpu;
+		const struct kmem_cache *s;
+		const void *ptr;
+	} pcs_top;
 };
 
 extern struct model model;
@@ -142,6 +150,13 @@ void model_obj_alloced(int h, enum obj_kind kind, int mcache, struct kmem_cache 
  * memory or `spilled` (the page allocator served it, or failed, from another node during
  * the call), the object is on it. */
 void model_obj_check_node(int h, int node, bool spilled);
+/* After a free of ptr (of cache s) on this CPU in task or interrupt context, no fault and no
+ * quarantine in the way: the percpu main sheaf takes it (free_to_pcs(), which makes room
+ * when the sheaf is full), so the next op, if it allocates from s on this CPU, gets it back
+ * (alloc_from_pcs() takes the top). Only where ops do not interleave (model.alone NULL). */
+void model_freed_to_pcs(struct kmem_cache *s, const void *ptr);
+/* After handle h was allocated (without a node) on this CPU: the rule above. */
+void model_obj_check_pcs_top(int h);
 bool model_obj_content_ok(int h, const char *what);
 void model_obj_write(int h);
 /* Before the object is freed (content check), then the state change. */

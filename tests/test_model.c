@@ -91,6 +91,36 @@ TEST(rule_node)
 	expect_only(RULE_NODE, 1);
 }
 
+TEST(rule_lifo)
+{
+	machine(2, 1, 0, false);
+	struct kmem_cache *s = test_cache(64, 0, 0);
+	void *a = kmem_cache_alloc(s, GFP_KERNEL), *b = kmem_cache_alloc(s, GFP_KERNEL);
+	void *c = kmem_cache_alloc(s, GFP_KERNEL);
+
+	REQUIRE(a && b && c);
+	model_begin_op(1, "free");
+	model_freed_to_pcs(s, a);
+	model_begin_op(2, "alloc");
+	model_obj_alloced(0, OK_CACHE, 0, s, a, 64, NULL);
+	model_obj_check_pcs_top(0);		/* the freed object back */
+	model_begin_op(3, "free");
+	model_freed_to_pcs(s, a);
+	model_begin_op(5, "alloc");
+	model_obj_alloced(1, OK_CACHE, 0, s, b, 64, NULL);
+	model_obj_check_pcs_top(1);		/* an op came between */
+	CHECK_EQ(report_count(), 0);
+	model_begin_op(6, "free");
+	model_freed_to_pcs(s, a);
+	model_begin_op(7, "alloc");
+	model_obj_alloced(2, OK_CACHE, 0, s, c, 64, NULL);
+	model_obj_check_pcs_top(2);
+	kmem_cache_free(s, a);
+	kmem_cache_free(s, b);
+	kmem_cache_free(s, c);
+	expect_only(RULE_LIFO, 1);
+}
+
 TEST(rule_overlap)
 {
 	struct kmem_cache *s = test_cache(64, 0, 0);

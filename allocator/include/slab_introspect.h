@@ -45,6 +45,7 @@ enum stat_item {
 const char *slab_stat_name(enum stat_item item);	/* sysfs name: "alloc_fastpath" */
 unsigned long slab_stat(const struct kmem_cache *s, enum stat_item item);	/* sum over CPUs */
 unsigned long slab_stat_cpu(const struct kmem_cache *s, enum stat_item item, int cpu);
+unsigned int slab_sheaf_capacity(const struct kmem_cache *s);	/* 0: the cache has no sheaves */
 
 struct slab_cache_info {
 	const char *name;
