@@ -1004,26 +1004,40 @@ static void *get_from_any_partial(struct kmem_cache *s, int local, bool allow_sp
 	return NULL;
 }
 
+/*
+ * A node given without __GFP_THISNODE: the first pass keeps to it, its partial slabs and
+ * then a new slab there (the kernel's try_thisnode, with GFP_NOWAIT | __GFP_THISNODE, or
+ * gfp | __GFP_THISNODE when !allow_spin); only the second pass takes other nodes' partial
+ * slabs and pages.
+ */
 static void *___slab_alloc(struct kmem_cache *s, gfp_t gfp, int node)
 {
 	bool allow_spin = gfpflags_allow_spinning(gfp);
 	bool thisnode = node != NUMA_NO_NODE;
+	bool try_thisnode = thisnode && !(gfp & __GFP_THISNODE);
 	int target = thisnode ? node : numa_mem_id();
+	gfp_t pass_gfp = gfp;
 	struct slab *slab;
 	void *object;
 
 	stat(s, ALLOC_SLOWPATH);
+	if (try_thisnode)
+		pass_gfp = (allow_spin ? GFP_NOWAIT : gfp) | __GFP_THISNODE;
+retry:
 	object = get_from_partial_node(s, get_node(s, target), allow_spin);
 	if (object)
 		return object;
-	if (!thisnode || !(gfp & __GFP_THISNODE)) {
+	if (!thisnode || !(pass_gfp & __GFP_THISNODE)) {
 		object = get_from_any_partial(s, target, allow_spin);
 		if (object)
 			return object;
 	}
-	slab = new_slab(s, thisnode ? (gfp | __GFP_THISNODE) : gfp, target);
-	if (!slab && thisnode && !(gfp & __GFP_THISNODE))
-		slab = new_slab(s, gfp, target);	/* retry without THISNODE */
+	slab = new_slab(s, pass_gfp, target);
+	if (!slab && try_thisnode) {
+		try_thisnode = false;
+		pass_gfp = gfp;
+		goto retry;
+	}
 	if (!slab)
 		return NULL;
 	if (!alloc_from_new_slab(s, slab, &object, 1, allow_spin))
