@@ -233,6 +233,32 @@ unsigned int model_expect_align(unsigned int size, unsigned int align, unsigned 
 	return a;
 }
 
+/* find_mergeable() never merges a ctor, SLAB_TYPESAFE_BY_RCU, SLAB_NO_MERGE or debug cache. */
+static bool cache_mergeable(const struct model_cache *c)
+{
+	return !(c->flags & (CF_CTOR | CF_TYPESAFE | CF_NO_MERGE | CF_DEBUG));
+}
+
+/*
+ * A new cache c (handle h) shares its kmem_cache only with caches it may merge with. (Not
+ * checked: that it merges where it may. Whether an identical cache is taken depends on the
+ * stride and free-pointer placement find_mergeable() compares, KASAN metadata included.)
+ */
+static void check_merge(int h, const struct model_cache *c)
+{
+	for (unsigned int j = 0; j < model.nr_cache; j++) {
+		const struct model_cache *o = &model.cache[j];
+
+		if ((int)j == h || o->state != MC_ALIVE || o->s != c->s)
+			continue;
+		if (!cache_mergeable(c) || !cache_mergeable(o)) {
+			model_fail(RULE_MERGE, "c%d (flags 0x%x) is the same cache as c%u (flags 0x%x): one of them may not merge",
+				   h, c->flags, j, o->flags);
+			return;
+		}
+	}
+}
+
 void model_cache_created(int h, struct kmem_cache *s, const struct op *op, const char *null_rule)
 {
 	struct model_cache *c = model_cache((unsigned int)h);
@@ -252,6 +278,7 @@ void model_cache_created(int h, struct kmem_cache *s, const struct op *op, const
 	}
 	c->state = MC_ALIVE;
 	c->s = s;
+	check_merge(h, c);
 	if (kmem_cache_size(s) < (unsigned int)op->size)
 		model_fail(RULE_SIZE, "c%d: object_size %u < requested %d", h, kmem_cache_size(s), op->size);
 }

@@ -27,6 +27,7 @@
 	X(SIZE, "ksize() below the requested size")					\
 	X(NODE, "an allocation on a node with memory to spare returned another node's object") \
 	X(LIFO, "an allocation right after a free on the same CPU did not get the freed object back") \
+	X(MERGE, "a cache merged with one it may not merge with (ctor, typesafe_by_rcu, no_merge, debug)") \
 	X(BARRIER, "after kvfree_rcu_barrier[_on_cache]() an object is still RCU-pending") \
 	X(LEAK_EXPECTED, "destroy with live objects did not give the SLAB_LEAK report")	\
 	X(DOUBLE_FREE_EXPECTED, "a free of a freed object was not reported exactly once") \

@@ -121,6 +121,18 @@ TEST(rule_lifo)
 	expect_only(RULE_LIFO, 1);
 }
 
+TEST(rule_merge)
+{
+	struct kmem_cache *s = test_cache(64, 0, 0);
+	struct op mergeable = { .kind = OP_CREATE, .size = 64 };
+	struct op no_merge = { .kind = OP_CREATE, .size = 64, .flags = CF_NO_MERGE };
+
+	model_cache_created(1, s, &mergeable, NULL);	/* an alias of c0: fine */
+	CHECK_EQ(report_count(), 0);
+	model_cache_created(2, s, &no_merge, NULL);
+	expect_only(RULE_MERGE, 1);
+}
+
 TEST(rule_overlap)
 {
 	struct kmem_cache *s = test_cache(64, 0, 0);
