@@ -21,7 +21,8 @@ deterministically:
 Not mutated: comments, string contents, preprocessor lines, code outside function bodies,
 assertions and checks that correct code never trips (BUG_ON, WARN_ON, lockdep_assert_*),
 sched_point() (where the test schedulers may switch, not allocator behaviour), printing
-and what only a report prints (the KASAN object histories: NEVER_MUTATE_FUNC),
+and what only a report prints (the KASAN object histories: NEVER_MUTATE_FUNC), swaps of two
+independent plain stores (the compiler may reorder those itself: independent_stores()),
 and declaration macros (LIST_HEAD, DEFINE_*). Every mutant keeps the file's line count, so
 __LINE__ and the debug line table of the rest of the file do not move.
 
@@ -476,6 +477,25 @@ def simple_stmt(ln):
     return True
 
 
+PLAIN_STORE = re.compile(r"^(\w+(?:(?:->|\.)\w+)*)\s*(?:[-+*/|&^]?=(?!=)\s*(.*)|(\+\+|--))\s*;$")
+
+
+def independent_stores(a, b):
+    """Two plain stores (`x = e;`, `x->f |= e;`, `x++;`, no call, no dereference or index
+    on the left) of which neither reads or writes what the other writes: a swap of them is
+    an equivalent mutant, since the compiler may reorder them itself. Fields of pointers
+    alias when the field name is the same (`x->f`, `y->f`), so those stay dependent."""
+    ma, mb = PLAIN_STORE.match(a.code.strip()), PLAIN_STORE.match(b.code.strip())
+    if not ma or not mb or "(" in a.code or "(" in b.code:
+        return False
+    la, lb = ma.group(1), mb.group(1)
+    last = lambda lhs: re.split(r"->|\.", lhs)[-1]
+    for lhs, other in ((la, b.code), (lb, a.code)):
+        if re.search(r"\b%s\b" % re.escape(last(lhs)), other):
+            return False
+    return True
+
+
 def mut_negate_cond(ln):
     res = []
     for _, op, close in conditions(ln.code):
@@ -629,7 +649,8 @@ def pool(src):
             if (nxt and not nxt.pp and simple_stmt(ln) and simple_stmt(nxt)
                     and ln.indent == nxt.indent and ln.depth == nxt.depth
                     and ln.stack == nxt.stack and ln.func == nxt.func
-                    and ln.code.strip() != nxt.code.strip()):
+                    and ln.code.strip() != nxt.code.strip()
+                    and not independent_stores(ln, nxt)):
                 add(ln, "swap_stmts", {ln.no: nxt.text, nxt.no: ln.text})
             for ch in mut_negate_cond(ln):
                 add(ln, "negate_cond", ch)
