@@ -55,7 +55,7 @@ fi
 
 "$root/scripts/deps.sh" --check 2>/dev/null || "$root/scripts/deps.sh"
 dir=$(build_preset "$preset" "$target" slabtorture)
-known=$("$dir/bin/slabtorture" bugs | awk '{print $1}')
+known=$("$dir/bin/slabtorture" bugs | awk '/^  [a-z]/ {print $1}')
 for b in "${bugs[@]}"; do
   grep -qx "$b" <<<"$known" || { echo "fuzz_ttd: unknown seeded bug '$b' (slabtorture bugs lists them)" >&2; exit 2; }
 done
@@ -118,9 +118,16 @@ for b in "${bugs[@]}"; do
   for s in $(seq 1 "$seeds"); do
     fresh_corpus
     t0=$(date +%s.%N)
+    rc=0
     SLAB_BUGS=$b "$dir/bin/$target" -seed="$s" -max_len=2048 -dict="$root/fuzz/$target.dict" \
-      -max_total_time="$max" -artifact_prefix="$work/art/" "$work/corpus" >"$work/log" 2>&1 || true
+      -max_total_time="$max" -artifact_prefix="$work/art/" "$work/corpus" >"$work/log" 2>&1 || rc=$?
     t=$(elapsed "$t0")
+    if [ "$rc" -ne 0 ] && [ -z "$(ls "$work/art" 2>/dev/null)" ]; then
+      # no crash input: the target did not fuzz (a bad option, an unknown bug), no result
+      tail -5 "$work/log" >&2
+      echo "fuzz_ttd: $target exited $rc without a crash input for $b seed $s" >&2
+      exit 3
+    fi
     sig=$(grep -a -m1 -oE '^==slabtorture== [A-Z_]+ in [A-Za-z0-9_]+' "$work/log" | cut -d' ' -f2- || true)
     if [ -z "$(ls "$work/art" 2>/dev/null)" ]; then
       sig="not found"; t=$max

@@ -29,7 +29,7 @@ done
 
 "$root/scripts/deps.sh" --check 2>/dev/null || "$root/scripts/deps.sh"
 dir=$(build_preset fuzz-seeded fuzz_ops fuzz_sched slabtorture)
-mapfile -t bugs < <("$dir/bin/slabtorture" bugs | awk '{print $1}')
+mapfile -t bugs < <("$dir/bin/slabtorture" bugs | awk '/^  [a-z]/ {print $1}')
 echo "seeded_ttd: ${#bugs[@]} seeded bugs, libFuzzer seeds 1..$seeds, at most ${max}s each"
 
 ttd() {	# target, then --from-seeds or nothing

@@ -42,7 +42,7 @@ mkdir -p "$(dirname "$out")"
 } >"$out"
 for p in "${presets[@]}"; do
   dir=$(build_preset "$p" slab-stress slabtorture)
-  known=$("$dir/bin/slabtorture" bugs | awk '{print $1}')
+  known=$("$dir/bin/slabtorture" bugs | awk '/^  [a-z]/ {print $1}')
   [ $all = 0 ] || mapfile -t bugs <<<"$known"
   if [ ${#bugs[@]} -gt 0 ]; then
     checks=()
