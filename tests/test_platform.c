@@ -908,3 +908,21 @@ TEST(threads_get_a_boot_task)
 	CHECK_EQ(current->id, 0);
 	CHECK_EQ(current->cpu, 0);
 }
+
+/* A task made for a CPU that is not there, or offline, starts on an online one. */
+TEST(task_init_on_bad_cpu_takes_an_online_one)
+{
+	struct task a, b, c;
+
+	task_init(&a, "bad_low", -1);
+	CHECK(cpu_online(task_get_cpu(&a)));
+	task_init(&b, "bad_high", (int)nr_cpu_ids);
+	CHECK(cpu_online(task_get_cpu(&b)));
+	REQUIRE(cpu_down(2) == 0);
+	task_init(&c, "offline", 2);
+	CHECK(cpu_online(task_get_cpu(&c)));
+	task_exit(&a);
+	task_exit(&b);
+	task_exit(&c);
+	REQUIRE(cpu_up(2) == 0);
+}

@@ -187,6 +187,22 @@ static bool wait_in_reader(void (*wait)(void))
 	return returned;
 }
 
+/* An unbalanced rcu_read_unlock() is reported and changes nothing: no reader goes negative. */
+TEST(unlock_without_lock_warns)
+{
+	report_set_quiet(true);
+	rcu_read_unlock();
+	report_set_quiet(false);
+	EXPECT_REPORTS(1);
+	CHECK_EQ(test_reports_of(REPORT_WARN), 1);
+	CHECK(!rcu_read_lock_held());
+	rcu_read_lock();
+	CHECK(rcu_read_lock_held());
+	rcu_read_unlock();
+	CHECK(!rcu_read_lock_held());
+	CHECK(rcu_gp_advance());	/* no reader left behind holds the grace period */
+}
+
 TEST(wait_inside_reader_is_bug)
 {
 	report_set_quiet(true);

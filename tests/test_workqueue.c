@@ -103,6 +103,15 @@ TEST(run_one_is_fifo_in_current_task)
 	set_cpu(0);
 }
 
+/* Only an offline CPU's pool (and no CPU at all) is unbound: CPU 0 and the last CPU too. */
+TEST(cpu_unbound_only_offline_or_no_cpu)
+{
+	CHECK(!workqueue_cpu_unbound(0));
+	CHECK(!workqueue_cpu_unbound((int)nr_cpu_ids - 1));
+	CHECK(workqueue_cpu_unbound(-1));
+	CHECK(workqueue_cpu_unbound((int)nr_cpu_ids));
+}
+
 TEST(work_of_offlined_cpu_runs_unbound)
 {
 	struct probe_work p, q;
