@@ -76,7 +76,7 @@ void model_reset(void)
 	model.tag_rng = slab_rng_seed(0x9e3779b9u, 0);
 	model.op_index = -1;
 	model.opname = "setup";
-	model.pcs_top.op = -2;
+	model.pcs_top.op = LONG_MIN;
 }
 
 void model_begin_op(long index, const char *opname)
@@ -171,7 +171,7 @@ void model_freed_to_pcs(struct kmem_cache *s, const void *ptr)
 {
 	const struct page *page = virt_to_page(ptr);
 
-	model.pcs_top.op = -2;
+	model.pcs_top.op = LONG_MIN;
 	/* free_to_pcs() takes only objects of this CPU's memory node (can_free_to_pcs()) */
 	if (model.alone || kasan_enabled() || in_nmi() || !slab_sheaf_capacity(s) || !page ||
 	    page_to_nid(page) != numa_mem_id())

@@ -113,7 +113,7 @@ struct model {
 	uint64_t tag_rng;			/* the tags' stream */
 	/* The last free that went to its CPU's main sheaf, as far as the model knows. */
 	struct {
-		long op;			/* its op index; -2: none */
+		long op;			/* its op index; LONG_MIN: none */
 		int cpu;
 		const struct kmem_cache *s;
 		const void *ptr;

@@ -11,6 +11,7 @@
  */
 #include <ctype.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include "ops.h"
@@ -279,6 +280,27 @@ static bool parse_handle(const struct tok *t, const char *prefix, long *out)
 	return parse_num(t->s + pl, t->len - pl, out) && *out >= 0;
 }
 
+/* The machine line's on/off keys, each a uint8_t of struct machine (inverted: off sets it). */
+static const struct machine_switch {
+	const char *key;
+	size_t offset;
+	bool inverted;
+} machine_switches[] = {
+	{ "kasan", offsetof(struct machine, kasan), false },
+	{ "lockdep", offsetof(struct machine, nolockdep), true },
+	{ "cmpxchg", offsetof(struct machine, nocmpxchg), true },
+	{ "sched", offsetof(struct machine, sched), false },
+};
+
+static const struct machine_switch *machine_switch_of(const char *key, int len)
+{
+	for (size_t k = 0; k < sizeof(machine_switches) / sizeof(machine_switches[0]); k++)
+		if ((int)strlen(machine_switches[k].key) == len &&
+		    !memcmp(key, machine_switches[k].key, (size_t)len))
+			return &machine_switches[k];
+	return NULL;
+}
+
 static int parse_machine(struct tok *tk, int nt, struct machine *m, struct perr *pe)
 {
 	for (int i = 1; i < nt; i++) {
@@ -292,7 +314,15 @@ static int parse_machine(struct tok *tk, int nt, struct machine *m, struct perr 
 		int vl = tk[i].len - kl - 1;
 		int vcol = tk[i].col + kl + 1;
 
-		if (kl == 4 && !memcmp(tk[i].s, "cpus", 4)) {
+		const struct machine_switch *sw = machine_switch_of(tk[i].s, kl);
+
+		if (sw) {
+			bool on = vl == 2 && !memcmp(val, "on", 2);
+
+			if (!on && !(vl == 3 && !memcmp(val, "off", 3)))
+				return perror_at(pe, vcol, "%s is on or off", sw->key);
+			*(uint8_t *)((char *)m + sw->offset) = on != sw->inverted;
+		} else if (kl == 4 && !memcmp(tk[i].s, "cpus", 4)) {
 			if (!parse_num(val, vl, &v) || v < 1 || v > PROG_MAX_CPUS)
 				return perror_at(pe, vcol, "cpus must be 1..%d", PROG_MAX_CPUS);
 			m->cpus = (uint8_t)v;
@@ -316,13 +346,6 @@ static int parse_machine(struct tok *tk, int nt, struct machine *m, struct perr 
 				m->memoryless |= (uint8_t)(1u << v);
 				p = c + 1;
 			}
-		} else if (kl == 5 && !memcmp(tk[i].s, "kasan", 5)) {
-			if (vl == 2 && !memcmp(val, "on", 2))
-				m->kasan = 1;
-			else if (vl == 3 && !memcmp(val, "off", 3))
-				m->kasan = 0;
-			else
-				return perror_at(pe, vcol, "kasan is on or off");
 		} else if (kl == 10 && !memcmp(tk[i].s, "quarantine", 10)) {
 			int q = -1;
 			for (int k = 0; k < PROG_NR_QSIZES; k++)
@@ -336,27 +359,6 @@ static int parse_machine(struct tok *tk, int nt, struct machine *m, struct perr 
 			if (q < 0)
 				return perror_at(pe, vcol, "quarantine is one of 4K 8K 16K 64K 256K 512K 1M 2M");
 			m->qidx = (uint8_t)q;
-		} else if (kl == 7 && !memcmp(tk[i].s, "lockdep", 7)) {
-			if (vl == 2 && !memcmp(val, "on", 2))
-				m->nolockdep = 0;
-			else if (vl == 3 && !memcmp(val, "off", 3))
-				m->nolockdep = 1;
-			else
-				return perror_at(pe, vcol, "lockdep is on or off");
-		} else if (kl == 7 && !memcmp(tk[i].s, "cmpxchg", 7)) {
-			if (vl == 2 && !memcmp(val, "on", 2))
-				m->nocmpxchg = 0;
-			else if (vl == 3 && !memcmp(val, "off", 3))
-				m->nocmpxchg = 1;
-			else
-				return perror_at(pe, vcol, "cmpxchg is on or off");
-		} else if (kl == 5 && !memcmp(tk[i].s, "sched", 5)) {
-			if (vl == 2 && !memcmp(val, "on", 2))
-				m->sched = 1;
-			else if (vl == 3 && !memcmp(val, "off", 3))
-				m->sched = 0;
-			else
-				return perror_at(pe, vcol, "sched is on or off");
 		} else if ((kl == 11 && !memcmp(tk[i].s, "double_free", 11)) ||
 			   (kl == 6 && !memcmp(tk[i].s, "misuse", 6))) {
 			/* accepted for symmetry; the parser derives it from the ops */

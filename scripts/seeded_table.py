@@ -58,21 +58,27 @@ def cells(line):
     return [c.strip() for c in line.strip().strip("|").split("|")]
 
 
+def result_tables(root, pattern, header, ncells):
+    """(file name, header match, table rows of ncells cells) of each bench/results/pattern
+    file whose first line matches header."""
+    for path in sorted(glob.glob(os.path.join(root, "bench", "results", pattern))):
+        lines = open(path, encoding="utf-8").read().splitlines()
+        m = header.match(lines[0]) if lines else None
+        if m:
+            rows = [c for c in map(cells, lines[1:]) if len(c) == ncells]
+            yield os.path.basename(path), m, rows
+
+
 def fuzz_results(root):
     """{(bug, target, start): [file, preset, limit, [(seconds, found, signature)]]}"""
     found = {}
-    for path in sorted(glob.glob(os.path.join(root, "bench", "results", "fuzz_ttd*.md"))):
-        lines = open(path, encoding="utf-8").read().splitlines()
-        m = FUZZ_HEADER.match(lines[0]) if lines else None
-        if not m:
-            continue
+    for name, m, rows in result_tables(root, "fuzz_ttd*.md", FUZZ_HEADER, 5):
         start = "empty" if m.group(1) == "an empty corpus" else "seeds"
         # (the first tables, of fuzz_ops only, did not name the target)
         target, preset, limit = m.group(2) or "fuzz_ops", m.group(3), float(m.group(5))
         runs = {}
-        for ln in lines[1:]:
-            c = cells(ln)
-            if len(c) != 5 or not c[1].isdigit():
+        for c in rows:
+            if not c[1].isdigit():
                 continue
             try:
                 secs = float(c[2])
@@ -85,29 +91,24 @@ def fuzz_results(root):
             # the fuzz-seeded build (lockdep-lite on, as users fuzz) first, then the most runs
             rank = (preset == "fuzz-seeded", len(rs))
             if not best or rank > (best[1] == "fuzz-seeded", len(best[3])):
-                found[key] = [os.path.basename(path), preset, limit, rs]
+                found[key] = [name, preset, limit, rs]
     return found
 
 
 def stress_results(root):
     """{bug: [file, preset, seconds limit, detected, runs, [seconds]]}"""
     found = {}
-    for path in sorted(glob.glob(os.path.join(root, "bench", "results", "stress_detect*.md"))):
-        lines = open(path, encoding="utf-8").read().splitlines()
-        m = STRESS_HEADER.match(lines[0]) if lines else None
-        if not m:
-            continue
+    for name, m, rows in result_tables(root, "stress_detect*.md", STRESS_HEADER, 4):
         limit = float(m.group(2))
-        for ln in lines[1:]:
-            c = cells(ln)
-            if len(c) != 4 or not re.match(r"^\d+/\d+$", c[2]):
+        for c in rows:
+            if not re.match(r"^\d+/\d+$", c[2]):
                 continue
             det, n = (int(x) for x in c[2].split("/"))
             times = [float(t.rstrip("s")) for t in c[3].split()]
             best = found.get(c[0])
             # the most runs wins; on a tie the ASan build
             if not best or n > best[4] or (n == best[4] and c[1] == "asan"):
-                found[c[0]] = [os.path.basename(path), c[1], limit, det, n, times]
+                found[c[0]] = [name, c[1], limit, det, n, times]
     return found
 
 
