@@ -24,6 +24,7 @@ struct task {
 	const char *name;
 	int irq_depth;			/* >0 while an emulated interrupt runs on this task */
 	bool in_nmi;			/* the running interrupt is an NMI */
+	unsigned int flags;		/* PF_*: the kernel's current->flags, what we emulate of it */
 	int local_locks_held;		/* migration forbidden while > 0 */
 	int preempt_count;		/* spinlocks and local locks held: not preemptible */
 	int irqs_off;			/* spin_lock_irqsave() nesting: no interrupt arrives */
@@ -108,6 +109,21 @@ static inline bool in_nmi(void) { return current->irq_depth > 0 && current->in_n
 static inline bool in_hardirq(void) { return current->irq_depth > 0 && !current->in_nmi; }
 static inline bool in_interrupt(void) { return current->irq_depth > 0; }
 static inline bool in_task(void) { return current->irq_depth == 0; }
+
+/* The task reclaims memory for others (kswapd, direct reclaim, swap over network): its
+ * allocations may use the reserves (include/linux/sched/mm.h). */
+#define PF_MEMALLOC	0x1u
+static inline unsigned int memalloc_noreclaim_save(void)
+{
+	unsigned int old = current->flags & PF_MEMALLOC;
+
+	current->flags |= PF_MEMALLOC;
+	return old;
+}
+static inline void memalloc_noreclaim_restore(unsigned int flags)
+{
+	current->flags = (current->flags & ~PF_MEMALLOC) | flags;
+}
 /* The task may be preempted or migrated here (sched.h decides only where this holds). */
 static inline bool task_preemptible(const struct task *t)
 {

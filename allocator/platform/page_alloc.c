@@ -52,6 +52,8 @@ struct arena {
 	unsigned long bump;		/* first never-allocated page: the high-water mark */
 	uint32_t free_head[MAX_PAGE_ORDER + 1];
 	unsigned long in_use;		/* atomic: pages allocated */
+	unsigned long pressure;		/* atomic: pages other users hold */
+	struct node_watermarks wm;
 };
 
 static struct arena arenas[MAX_NUMNODES];
@@ -114,16 +116,35 @@ static void arena_rewind(struct arena *a)
 	for (int o = 0; o <= MAX_PAGE_ORDER; o++)
 		a->free_head[o] = NO_PAGE;
 	__atomic_store_n(&a->in_use, 0UL, __ATOMIC_RELAXED);
+	__atomic_store_n(&a->pressure, 0UL, __ATOMIC_RELAXED);
 }
 
-/* Allocations that failed because the arenas were full (not injected faults), and those
- * the asked node was too full for and another node served. */
-static long exhausted, fallbacks;
+/* Allocations that failed because the arenas were full (not injected faults), those the
+ * watermarks refused, those the asked node was too full for and another node served, and
+ * the pages given from the reserves. */
+static long exhausted, refused, fallbacks, reserve_pages;
 
-void page_alloc_init(unsigned long pages_per_node)
+/* __setup_per_zone_wmarks(): low and high are min plus a quarter of min (or a tenth of a
+ * percent of the node, the default watermark_scale_factor), once and twice. */
+static void set_watermarks(struct arena *a, unsigned long min_free)
+{
+	unsigned long step = max(min_free / 4, a->active / 1000);
+
+	if (!min_free || !a->has_memory) {
+		a->wm = (struct node_watermarks){ 0, 0, 0 };
+		return;
+	}
+	a->wm.min = min_free;
+	a->wm.low = min_free + step;
+	a->wm.high = min_free + 2 * step;
+}
+
+void page_alloc_init(unsigned long pages_per_node, unsigned long min_free)
 {
 	__atomic_store_n(&exhausted, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&refused, 0, __ATOMIC_RELAXED);
 	__atomic_store_n(&fallbacks, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&reserve_pages, 0, __ATOMIC_RELAXED);
 	if (!arenas_inited) {
 		for (int n = 0; n < MAX_NUMNODES; n++)
 			pthread_mutex_init(&arenas[n].lock, NULL);
@@ -141,6 +162,7 @@ void page_alloc_init(unsigned long pages_per_node)
 			arena_unmap(a);
 			arena_map(a, pages_per_node);
 		}
+		set_watermarks(a, min_free);
 	}
 }
 
@@ -209,16 +231,57 @@ static uint32_t arena_take(struct arena *a, unsigned int order)
 	return NO_PAGE;
 }
 
-static struct page *arena_alloc(struct arena *a, int nid, gfp_t gfp, unsigned int order)
+static unsigned long arena_free_pages(const struct arena *a)
 {
-	unsigned long nr = 1UL << order;
+	unsigned long used = __atomic_load_n(&a->in_use, __ATOMIC_RELAXED) +
+			     __atomic_load_n(&a->pressure, __ATOMIC_RELAXED);
+
+	return a->active > used ? a->active - used : 0;
+}
+
+/*
+ * The watermark a request must leave free (__zone_watermark_ok()): min, less half of it
+ * for __GFP_HIGH and a quarter of the rest again when the caller cannot block
+ * (ALLOC_MIN_RESERVE, ALLOC_NON_BLOCK).
+ */
+static unsigned long request_watermark(const struct arena *a, gfp_t gfp)
+{
+	unsigned long min = a->wm.min;
+
+	if (gfp & __GFP_HIGH) {
+		min -= min / 2;
+		if (!gfpflags_allow_blocking(gfp))
+			min -= min / 4;
+	}
+	return min;
+}
+
+enum refusal { REFUSED_NONE, REFUSED_WATERMARK, REFUSED_FULL };
+
+static struct page *arena_alloc(struct arena *a, int nid, gfp_t gfp, unsigned int order,
+				bool reserves, enum refusal *why)
+{
+	unsigned long nr = 1UL << order, free;
+	bool pfmemalloc = false;
 	struct page *head;
 	uint32_t idx;
 
 	pthread_mutex_lock(&a->lock);
+	free = arena_free_pages(a);
+	if (free < nr + request_watermark(a, gfp)) {
+		/* get_page_from_freelist() failed; the slow path retries with
+		 * ALLOC_NO_WATERMARKS if the caller may, and marks what it gets */
+		if (free < nr || !reserves) {
+			pthread_mutex_unlock(&a->lock);
+			*why = free < nr ? REFUSED_FULL : REFUSED_WATERMARK;
+			return NULL;
+		}
+		pfmemalloc = true;
+	}
 	idx = arena_take(a, order);
 	if (idx == NO_PAGE) {
 		pthread_mutex_unlock(&a->lock);
+		*why = REFUSED_FULL;
 		return NULL;
 	}
 	head = &a->pages[idx];
@@ -230,10 +293,12 @@ static struct page *arena_alloc(struct arena *a, int nid, gfp_t gfp, unsigned in
 		p->node = nid;
 		p->flags = PG_allocated;
 	}
-	head->flags |= PG_head;
+	head->flags |= PG_head | (pfmemalloc ? PG_pfmemalloc : 0);
 	head->order = order;
 	__atomic_add_fetch(&a->in_use, nr, __ATOMIC_RELAXED);
 	pthread_mutex_unlock(&a->lock);
+	if (pfmemalloc)
+		__atomic_add_fetch(&reserve_pages, nr, __ATOMIC_RELAXED);
 
 	unpoison_pages(a->base + (unsigned long)idx * PAGE_SIZE, nr * PAGE_SIZE);
 	if (gfp & __GFP_ZERO)
@@ -241,9 +306,20 @@ static struct page *arena_alloc(struct arena *a, int nid, gfp_t gfp, unsigned in
 	return head;
 }
 
+bool gfp_pfmemalloc_allowed(gfp_t gfp)
+{
+	if (gfp & __GFP_NOMEMALLOC)
+		return false;
+	if (gfp & __GFP_MEMALLOC)
+		return true;
+	return !in_interrupt() && (current->flags & PF_MEMALLOC);
+}
+
 struct page *alloc_pages_node(int nid, gfp_t gfp, unsigned int order)
 {
+	enum refusal why = REFUSED_NONE, worst = REFUSED_NONE;
 	struct page *page;
+	bool reserves;
 
 	might_alloc(gfp, __func__);
 	if (order > MAX_PAGE_ORDER) {
@@ -262,20 +338,73 @@ struct page *alloc_pages_node(int nid, gfp_t gfp, unsigned int order)
 			return NULL;
 		nid = next_memory_node(nid);
 	}
-	page = arena_alloc(&arenas[nid], nid, gfp, order);
+	reserves = gfp_pfmemalloc_allowed(gfp);
+	page = arena_alloc(&arenas[nid], nid, gfp, order, reserves, &why);
 	if (page)
 		return page;
+	worst = why;
 	/* The zonelist: the other nodes with memory, in next_memory_node() order. */
 	for (int n = next_memory_node(nid); n != nid && !(gfp & __GFP_THISNODE);
 	     n = next_memory_node(n)) {
-		page = arena_alloc(&arenas[n], n, gfp, order);
+		page = arena_alloc(&arenas[n], n, gfp, order, reserves, &why);
 		if (page) {
 			__atomic_add_fetch(&fallbacks, 1, __ATOMIC_RELAXED);
 			return page;
 		}
+		if (why == REFUSED_WATERMARK)
+			worst = why;
 	}
-	__atomic_add_fetch(&exhausted, 1, __ATOMIC_RELAXED);
+	/* A node's watermark refused it: the reserves could have served the caller. */
+	__atomic_add_fetch(worst == REFUSED_WATERMARK ? &refused : &exhausted, 1, __ATOMIC_RELAXED);
 	return NULL;
+}
+
+unsigned long page_alloc_refused(void)
+{
+	return (unsigned long)__atomic_load_n(&refused, __ATOMIC_RELAXED);
+}
+
+unsigned long page_alloc_reserve_pages(void)
+{
+	return (unsigned long)__atomic_load_n(&reserve_pages, __ATOMIC_RELAXED);
+}
+
+void node_watermarks(int nid, struct node_watermarks *wm)
+{
+	if (nid < 0 || nid >= MAX_NUMNODES)
+		*wm = (struct node_watermarks){ 0, 0, 0 };
+	else
+		*wm = arenas[nid].wm;
+}
+
+unsigned long node_pages_free(int nid)
+{
+	if (nid < 0 || nid >= MAX_NUMNODES)
+		return 0;
+	return arena_free_pages(&arenas[nid]);
+}
+
+unsigned long page_alloc_set_pressure(int nid, unsigned long pages)
+{
+	struct arena *a;
+	unsigned long held;
+
+	if (nid < 0 || nid >= MAX_NUMNODES)
+		return 0;
+	a = &arenas[nid];
+	pthread_mutex_lock(&a->lock);
+	held = __atomic_load_n(&a->pressure, __ATOMIC_RELAXED);
+	pages = min(pages, held + arena_free_pages(a));
+	__atomic_store_n(&a->pressure, pages, __ATOMIC_RELAXED);
+	pthread_mutex_unlock(&a->lock);
+	return pages;
+}
+
+unsigned long page_alloc_pressure(int nid)
+{
+	if (nid < 0 || nid >= MAX_NUMNODES)
+		return 0;
+	return __atomic_load_n(&arenas[nid].pressure, __ATOMIC_RELAXED);
 }
 
 unsigned long page_alloc_exhausted(void)

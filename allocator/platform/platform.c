@@ -27,6 +27,7 @@ void platform_config_default(struct platform_config *cfg)
 	cfg->rcu = RCU_DETERMINISTIC;
 	cfg->cmpxchg_double = true;
 	cfg->arena_pages = DEFAULT_ARENA_PAGES;
+	cfg->min_free_pages = 0;
 }
 
 static unsigned long node_mask(unsigned int nr_nodes)
@@ -48,6 +49,8 @@ const char *platform_config_valid(const struct platform_config *cfg)
 		return "every node is memoryless: at least one node needs memory";
 	if (cfg->arena_pages == 0)
 		return "arena_pages must be at least 1";
+	if (cfg->min_free_pages > cfg->arena_pages / 4)
+		return "min_free_pages must be at most a quarter of arena_pages (the high watermark stays below the budget)";
 	return NULL;
 }
 
@@ -65,6 +68,7 @@ static void platform_config_clamp(struct platform_config *cfg)
 		cfg->memoryless_nodes &= ~BIT(0);
 	if (!cfg->arena_pages)
 		cfg->arena_pages = DEFAULT_ARENA_PAGES;
+	cfg->min_free_pages = min(cfg->min_free_pages, cfg->arena_pages / 4);
 }
 
 void platform_init(const struct platform_config *cfg)
@@ -77,7 +81,7 @@ void platform_init(const struct platform_config *cfg)
 	platform_mem_reset();
 	/* The machine shape first: the page allocator maps arenas for nodes with memory. */
 	cpu_platform_init(c.nr_cpus, c.nr_nodes, c.cpu_node, c.memoryless_nodes);
-	page_alloc_init(c.arena_pages);
+	page_alloc_init(c.arena_pages, c.min_free_pages);
 	fault_reset();
 	report_reset();
 	report_set_mode(c.report_mode);

@@ -29,6 +29,7 @@ struct platform_config {
 	enum rcu_backend rcu;		/* default RCU_DETERMINISTIC */
 	bool cmpxchg_double;		/* hardware double-word cmpxchg (default true) */
 	unsigned long arena_pages;	/* pages per node with memory (default 16384 = 64 MiB) */
+	unsigned long min_free_pages;	/* min watermark per node, the reserves (default 0: none) */
 };
 
 void platform_config_default(struct platform_config *cfg);

@@ -47,6 +47,7 @@ typedef unsigned int gfp_t;
 #define __GFP_NOFAIL		0x100u
 #define __GFP_NO_OBJ_EXT	0x200u
 #define __GFP_HIGH		0x400u
+#define __GFP_MEMALLOC		0x800u	/* may use the reserves below the min watermark */
 #define GFP_KERNEL	(__GFP_DIRECT_RECLAIM | __GFP_KSWAPD_RECLAIM)
 #define GFP_NOWAIT	(__GFP_KSWAPD_RECLAIM | __GFP_NOWARN)
 #define GFP_ATOMIC	(__GFP_HIGH | __GFP_KSWAPD_RECLAIM)
