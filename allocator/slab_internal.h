@@ -24,6 +24,7 @@ struct slab {
 #define SL_locked	0	/* slab_lock() when there is no double-word cmpxchg */
 #define SL_partial	1	/* on the node partial list */
 #define SL_rcu_free	2	/* discarded, pages freed after a grace period (TYPESAFE_BY_RCU) */
+#define SL_pfmemalloc	3	/* its pages came from the reserves */
 
 /* counters: inuse:16, objects:15, frozen:1 */
 #define SLAB_INUSE(c)	((unsigned int)((c) & 0xffff))

@@ -58,6 +58,22 @@ void *slab_object_start(const void *x)
 	return slab ? nearest_obj(slab->slab_cache, slab, x) : NULL;
 }
 
+bool slab_object_pfmemalloc(const void *x)
+{
+	struct slab *slab = virt_to_slab(x);
+
+	return slab && (slab->flags & BIT(SL_pfmemalloc));
+}
+
+unsigned int slab_sheaf_pfmemalloc_objects(const struct slab_sheaf *sheaf)
+{
+	unsigned int n = 0;
+
+	for (unsigned int i = 0; i < sheaf->size; i++)
+		n += slab_object_pfmemalloc(sheaf->objects[i]);
+	return n;
+}
+
 struct kasan_cache *slab_kasan_info(struct kmem_cache *s)
 {
 	return &s->kasan_info;
@@ -225,8 +241,12 @@ static void mark_object(struct cache_walk *w, void *obj, const char *place,
 		finding(w, "object %p in %s has shadow state %s", obj, place, kasan_state_name(st));
 }
 
+/* Sheaves that serve any allocation (percpu main and spare, the barn, a lent sheaf not
+ * filled from reserves) must hold no object of a reserve slab. */
+enum sheaf_use { SHEAF_ANY_USER, SHEAF_MAY_HOLD_RESERVES };
+
 static void mark_sheaf(struct cache_walk *w, struct slab_sheaf *sheaf, const char *place,
-		       unsigned long *count, enum kasan_state expect)
+		       unsigned long *count, enum kasan_state expect, enum sheaf_use use)
 {
 	if (!sheaf)
 		return;
@@ -234,8 +254,12 @@ static void mark_sheaf(struct cache_walk *w, struct slab_sheaf *sheaf, const cha
 		finding(w, "%s sheaf size %u > capacity %u", place, sheaf->size, sheaf->capacity);
 		return;
 	}
-	for (unsigned int i = 0; i < sheaf->size; i++)
+	for (unsigned int i = 0; i < sheaf->size; i++) {
 		mark_object(w, sheaf->objects[i], place, expect, expect);
+		if (use == SHEAF_ANY_USER && slab_object_pfmemalloc(sheaf->objects[i]))
+			finding(w, "%s holds %p of a reserve (pfmemalloc) slab", place,
+				sheaf->objects[i]);
+	}
 	*count += sheaf->size;
 }
 
@@ -318,14 +342,14 @@ static void walk_nodes(struct cache_walk *w)
 			list_for_each_entry(sheaf, &n->barn->sheaves_full, barn_list) {
 				full++;
 				mark_sheaf(w, sheaf, "barn full sheaf", &w->counts.in_barn,
-					   KASAN_STATE_IN_SHEAF);
+					   KASAN_STATE_IN_SHEAF, SHEAF_ANY_USER);
 			}
 			list_for_each_entry(sheaf, &n->barn->sheaves_empty, barn_list) {
 				empty++;
 				if (sheaf->size)
 					finding(w, "barn empty list holds a sheaf of size %u", sheaf->size);
 				mark_sheaf(w, sheaf, "barn empty sheaf", &w->counts.in_barn,
-					   KASAN_STATE_IN_SHEAF);
+					   KASAN_STATE_IN_SHEAF, SHEAF_ANY_USER);
 			}
 			if (full != n->barn->nr_full || empty != n->barn->nr_empty)
 				finding(w, "node %d barn counts full %u empty %u, lists %u %u", node,
@@ -356,18 +380,20 @@ static void walk_sheaves(struct cache_walk *w)
 				continue;
 			}
 			mark_sheaf(w, pcs->main, "percpu main sheaf", &w->counts.in_pcs,
-				   KASAN_STATE_IN_SHEAF);
+				   KASAN_STATE_IN_SHEAF, SHEAF_ANY_USER);
 			mark_sheaf(w, pcs->spare, "percpu spare sheaf", &w->counts.in_pcs,
-				   KASAN_STATE_IN_SHEAF);
+				   KASAN_STATE_IN_SHEAF, SHEAF_ANY_USER);
+			/* kfree_rcu() takes any object; rcu_free_sheaf() flushes reserve ones */
 			mark_sheaf(w, pcs->rcu_free, "percpu rcu_free sheaf", &w->counts.in_rcu_free,
-				   KASAN_STATE_RCU_PENDING);
+				   KASAN_STATE_RCU_PENDING, SHEAF_MAY_HOLD_RESERVES);
 			if (!cpu_online(cpu) && (pcs->main->size || pcs->spare || pcs->rcu_free))
 				finding(w, "offline cpu %d still holds sheaves", cpu);
 		}
 	}
 	list_for_each_entry(sheaf, &s->prefilled, prefill_list)
 		mark_sheaf(w, sheaf, "prefilled sheaf", &w->counts.in_prefilled,
-			   KASAN_STATE_IN_SHEAF);
+			   KASAN_STATE_IN_SHEAF,
+			   sheaf->pfmemalloc || sheaf->oversize ? SHEAF_MAY_HOLD_RESERVES : SHEAF_ANY_USER);
 }
 
 /* Objects nobody lists: owned by users, the quarantine, an rcu callback or a deferred

@@ -115,6 +115,19 @@ static inline void slab_clear_partial(struct slab *slab)
 	__atomic_fetch_and(&slab->flags, ~BIT(SL_partial), __ATOMIC_RELAXED);
 }
 
+static inline bool slab_test_pfmemalloc(const struct slab *slab)
+{
+	return __atomic_load_n(&slab->flags, __ATOMIC_RELAXED) & BIT(SL_pfmemalloc);
+}
+
+/* A slab of the reserves serves only allocations that may use the reserves. */
+static inline bool pfmemalloc_match(const struct slab *slab, gfp_t gfp)
+{
+	if (unlikely(slab_test_pfmemalloc(slab)))
+		return gfp_pfmemalloc_allowed(gfp);
+	return true;
+}
+
 static inline double_word_t slab_read_fc(struct slab *slab)
 {
 	double_word_t v;
@@ -211,6 +224,8 @@ static struct slab *allocate_slab(struct kmem_cache *s, gfp_t flags, int node)
 
 	slab = page_slab(page);
 	memset(slab, 0, sizeof(*slab));
+	if (page_is_pfmemalloc(page))
+		slab->flags |= BIT(SL_pfmemalloc);
 	slab->slab_cache = s;
 	INIT_LIST_HEAD(&slab->slab_list);
 	start = page_address(page);
@@ -559,10 +574,11 @@ static void *get_freelist_nofreeze(struct kmem_cache *s, struct slab *slab)
 	return old.first;
 }
 
-/* Isolate partial slabs with at least `min` (and about at most `max`) free objects. */
+/* Isolate partial slabs with at least `min` (and about at most `max`) free objects,
+ * skipping reserve slabs `gfp` may not use. */
 static unsigned int get_partial_node_bulk(struct kmem_cache *s, struct kmem_cache_node *n,
 					  struct list_head *isolated, unsigned int min,
-					  unsigned int max, bool allow_spin)
+					  unsigned int max, gfp_t gfp, bool allow_spin)
 {
 	struct slab *slab, *next;
 	unsigned int got = 0;
@@ -576,6 +592,8 @@ static unsigned int get_partial_node_bulk(struct kmem_cache *s, struct kmem_cach
 		unsigned long c = READ_ONCE(slab->freelist_counters.second);
 		unsigned int free = SLAB_OBJECTS(c) - SLAB_INUSE(c);
 
+		if (!pfmemalloc_match(slab, gfp))
+			continue;
 		if (got >= min && got + free > max)
 			break;
 		remove_partial(n, slab);
@@ -610,16 +628,16 @@ static void putback_isolated_slab(struct kmem_cache *s, struct kmem_cache_node *
 	spin_unlock_irqrestore(&n->list_lock, flags);
 }
 
-static unsigned int __refill_objects_node(struct kmem_cache *s, void **p, unsigned int min,
-					  unsigned int max, struct kmem_cache_node *n,
-					  bool allow_spin)
+static unsigned int __refill_objects_node(struct kmem_cache *s, void **p, gfp_t gfp,
+					  unsigned int min, unsigned int max,
+					  struct kmem_cache_node *n, bool allow_spin)
 {
 	struct list_head isolated;
 	struct slab *slab, *next;
 	unsigned int refilled = 0;
 
 	INIT_LIST_HEAD(&isolated);
-	if (!get_partial_node_bulk(s, n, &isolated, min, max, allow_spin))
+	if (!get_partial_node_bulk(s, n, &isolated, min, max, gfp, allow_spin))
 		return 0;
 	sched_point(SP_refill_isolated);
 
@@ -654,8 +672,8 @@ static unsigned int __refill_objects_node(struct kmem_cache *s, void **p, unsign
 }
 
 /* Other nodes, trylock only ("use trylock for remote node object refills"). */
-static unsigned int __refill_objects_any(struct kmem_cache *s, void **p, unsigned int min,
-					 unsigned int max, int local)
+static unsigned int __refill_objects_any(struct kmem_cache *s, void **p, gfp_t gfp,
+					 unsigned int min, unsigned int max, int local)
 {
 	unsigned int refilled = 0;
 	int nid;
@@ -667,7 +685,8 @@ static unsigned int __refill_objects_any(struct kmem_cache *s, void **p, unsigne
 		n = get_node(s, nid);
 		if (!n || data_race(n->nr_partial) <= s->min_partial)
 			continue;
-		refilled += __refill_objects_node(s, p + refilled, min > refilled ? min - refilled : 0,
+		refilled += __refill_objects_node(s, p + refilled, gfp,
+						  min > refilled ? min - refilled : 0,
 						  max - refilled, n, false);
 	}
 	return refilled;
@@ -717,10 +736,10 @@ static unsigned int refill_objects(struct kmem_cache *s, void **p, gfp_t gfp, un
 	if (WARN_ON(!gfpflags_allow_spinning(gfp)))
 		return 0;
 
-	refilled = __refill_objects_node(s, p, min, max, get_node(s, local), true);
+	refilled = __refill_objects_node(s, p, gfp, min, max, get_node(s, local), true);
 	if (refilled < min)
-		refilled += __refill_objects_any(s, p + refilled, min - refilled, max - refilled,
-						 local);
+		refilled += __refill_objects_any(s, p + refilled, gfp, min - refilled,
+						 max - refilled, local);
 	while (refilled < min) {
 		struct slab *slab = new_slab(s, gfp, local);
 
@@ -956,7 +975,7 @@ do_alloc:
  * Slow path: a single object from a partial slab or a new slab (7.0 ___slab_alloc).
  */
 static void *get_from_partial_node(struct kmem_cache *s, struct kmem_cache_node *n,
-				   bool allow_spin)
+				   gfp_t gfp, bool allow_spin)
 {
 	struct slab *slab, *next;
 	void *object = NULL;
@@ -969,6 +988,8 @@ static void *get_from_partial_node(struct kmem_cache *s, struct kmem_cache_node 
 	list_for_each_entry_safe(slab, next, &n->partial, slab_list) {
 		double_word_t old, new;
 
+		if (!pfmemalloc_match(slab, gfp))
+			continue;
 		do {
 			old = slab_read_fc(slab);
 			object = old.first;
@@ -988,7 +1009,7 @@ static void *get_from_partial_node(struct kmem_cache *s, struct kmem_cache_node 
 	return object;
 }
 
-static void *get_from_any_partial(struct kmem_cache *s, int local, bool allow_spin)
+static void *get_from_any_partial(struct kmem_cache *s, int local, gfp_t gfp, bool allow_spin)
 {
 	for (int i = 1; i < (int)nr_node_ids; i++) {
 		int nid = (local + i) % (int)nr_node_ids;
@@ -997,7 +1018,7 @@ static void *get_from_any_partial(struct kmem_cache *s, int local, bool allow_sp
 
 		if (!n || data_race(n->nr_partial) <= s->min_partial)
 			continue;
-		object = get_from_partial_node(s, n, allow_spin);
+		object = get_from_partial_node(s, n, gfp, allow_spin);
 		if (object)
 			return object;
 	}
@@ -1009,6 +1030,11 @@ static void *get_from_any_partial(struct kmem_cache *s, int local, bool allow_sp
  * then a new slab there (the kernel's try_thisnode, with GFP_NOWAIT | __GFP_THISNODE, or
  * gfp | __GFP_THISNODE when !allow_spin); only the second pass takes other nodes' partial
  * slabs and pages.
+ *
+ * Unlike the kernel, the first pass keeps the caller's __GFP_NOMEMALLOC: the kernel's
+ * GFP_NOWAIT | __GFP_THISNODE drops it, so a caller that forbade the reserves but runs in
+ * a PF_MEMALLOC task gets a reserve slab's object (the thisnode_drops_nomemalloc bug),
+ * which kmalloc_reserve() then does not mark as pfmemalloc.
  */
 static void *___slab_alloc(struct kmem_cache *s, gfp_t gfp, int node)
 {
@@ -1021,14 +1047,17 @@ static void *___slab_alloc(struct kmem_cache *s, gfp_t gfp, int node)
 	void *object;
 
 	stat(s, ALLOC_SLOWPATH);
-	if (try_thisnode)
+	if (try_thisnode) {
 		pass_gfp = (allow_spin ? GFP_NOWAIT : gfp) | __GFP_THISNODE;
+		if (!SLAB_BUG(thisnode_drops_nomemalloc))
+			pass_gfp |= gfp & __GFP_NOMEMALLOC;
+	}
 retry:
-	object = get_from_partial_node(s, get_node(s, target), allow_spin);
+	object = get_from_partial_node(s, get_node(s, target), pass_gfp, allow_spin);
 	if (object)
 		return object;
 	if (!thisnode || !(pass_gfp & __GFP_THISNODE)) {
-		object = get_from_any_partial(s, target, allow_spin);
+		object = get_from_any_partial(s, target, pass_gfp, allow_spin);
 		if (object)
 			return object;
 	}
@@ -1072,7 +1101,8 @@ void *slab_alloc_node(struct kmem_cache *s, gfp_t gfp, int node, size_t orig_siz
 	if (object) {
 		kasan_history_at(&s->kasan_info, object, KASAN_EV_ALLOC_SHEAF, "alloc_from_pcs");
 	} else {
-		object = ___slab_alloc(s, gfp, node);
+		object = ___slab_alloc(s, SLAB_BUG(slowpath_nomemalloc) ? gfp | __GFP_NOMEMALLOC : gfp,
+				       node);
 		if (object)
 			kasan_history_at(&s->kasan_info, object, KASAN_EV_ALLOC_SLAB,
 					 "___slab_alloc");
@@ -1461,10 +1491,12 @@ static bool slab_free_hook(struct kmem_cache *s, void *x, bool after_rcu_delay,
 	return !kasan_slab_free(&s->kasan_info, x, still_accessible, no_quarantine);
 }
 
-/* An object of this CPU's memory node, not from reserves, may go to the percpu sheaves. */
+/* An object of this CPU's memory node, not from reserves, may go to the percpu sheaves:
+ * a reserve object cached there would serve any allocation. */
 static inline bool can_free_to_pcs(struct slab *slab)
 {
-	return slab_nid(slab) == numa_mem_id();
+	return slab_nid(slab) == numa_mem_id() &&
+	       (likely(!slab_test_pfmemalloc(slab)) || SLAB_BUG(pfmemalloc_to_pcs));
 }
 
 static void do_slab_free_slowpath(struct kmem_cache *s, struct slab *slab, void *object)
@@ -1689,6 +1721,7 @@ void kmem_cache_free_bulk(struct kmem_cache *s, size_t size, void **p)
  */
 static bool __rcu_free_sheaf_prepare(struct kmem_cache *s, struct slab_sheaf *sheaf)
 {
+	bool pfmemalloc = false;
 	unsigned int i = 0;
 
 	atomic_sub(&s->rcu_objects_in_flight, (long)sheaf->size);
@@ -1701,9 +1734,11 @@ static bool __rcu_free_sheaf_prepare(struct kmem_cache *s, struct slab_sheaf *sh
 			continue;
 		}
 		kasan_set_state(&s->kasan_info, obj, KASAN_STATE_IN_SHEAF);
+		if (slab_test_pfmemalloc(virt_to_slab(obj)))
+			pfmemalloc = true;
 		i++;
 	}
-	return false;	/* no pfmemalloc slabs in the emulation */
+	return pfmemalloc;
 }
 
 /* Teardown callback: flush everything to slabs and free the sheaf. */
@@ -2345,10 +2380,17 @@ static void prefill_track(struct kmem_cache *s, struct slab_sheaf *sheaf, bool l
 	spin_unlock(&s->prefill_lock);
 }
 
-/* Refill a lent sheaf to full capacity (__prefill_sheaf_pfmemalloc without reserves). */
-static int __prefill_sheaf(struct kmem_cache *s, struct slab_sheaf *sheaf, gfp_t gfp)
+/* Refill a lent sheaf to full capacity without the reserves; if that fails and the caller
+ * may use them, with them, and remember it: the sheaf is then not reused when returned. */
+static int __prefill_sheaf_pfmemalloc(struct kmem_cache *s, struct slab_sheaf *sheaf, gfp_t gfp)
 {
-	return refill_sheaf(s, sheaf, gfp | __GFP_NOMEMALLOC);
+	int ret = refill_sheaf(s, sheaf, gfp | __GFP_NOMEMALLOC);
+
+	if (likely(!ret || !gfp_pfmemalloc_allowed(gfp)))
+		return ret;
+	ret = refill_sheaf(s, sheaf, gfp);
+	sheaf->pfmemalloc = true;
+	return ret;
 }
 
 /* Flush and free a sheaf that will not be reused; oversize ones bypass the counters. */
@@ -2410,7 +2452,7 @@ struct slab_sheaf *kmem_cache_prefill_sheaf(struct kmem_cache *s, gfp_t gfp, uns
 	if (sheaf) {
 		sheaf->capacity = s->sheaf_capacity;
 		sheaf->pfmemalloc = false;
-		if (sheaf->size < size && __prefill_sheaf(s, sheaf, gfp)) {
+		if (sheaf->size < size && __prefill_sheaf_pfmemalloc(s, sheaf, gfp)) {
 			sheaf_discard(s, sheaf);
 			return NULL;
 		}
@@ -2444,7 +2486,14 @@ void kmem_cache_return_sheaf(struct kmem_cache *s, gfp_t gfp, struct slab_sheaf 
 	sched_point(SP_return_sheaf_unlocked);
 
 	stat(s, SHEAF_RETURN_SLOW);
-	/* Refill so it can be a full barn sheaf; if that fails it goes away. */
+	/*
+	 * Refill so it can be a full barn sheaf; if that fails it goes away. Unlike the
+	 * kernel, which refills with the caller's gfp, without the reserves: a barn sheaf
+	 * serves any allocation, so a PF_MEMALLOC caller's refill must not fill it from
+	 * reserve slabs (the return_sheaf_refill_reserves bug).
+	 */
+	if (!SLAB_BUG(return_sheaf_refill_reserves))
+		gfp |= __GFP_NOMEMALLOC;
 	if (!barn || data_race(barn->nr_full) >= MAX_FULL_SHEAVES ||
 	    refill_sheaf(s, sheaf, gfp)) {
 		sheaf_discard(s, sheaf);
@@ -2467,7 +2516,7 @@ int kmem_cache_refill_sheaf(struct kmem_cache *s, gfp_t gfp, struct slab_sheaf *
 
 	if (likely(sheaf->capacity >= size)) {
 		if (likely(!sheaf->oversize))
-			return __prefill_sheaf(s, sheaf, gfp);
+			return __prefill_sheaf_pfmemalloc(s, sheaf, gfp);
 		/* oversize: bulk-fill to capacity */
 		if (!__kmem_cache_alloc_bulk(s, gfp, sheaf->capacity - sheaf->size,
 					     &sheaf->objects[sheaf->size]))

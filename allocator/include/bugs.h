@@ -22,7 +22,11 @@
 	X(replace_empty_stale_pcs, "__pcs_replace_empty_main() relocks after refilling but keeps the pcs of the CPU it unlocked: a task that migrated meanwhile installs the sheaf into, and allocates from, another CPU's sheaves under the wrong lock (interleaving-only)") \
 	X(kfree_rcu_relock_no_recheck, "__kfree_rcu_sheaf() installs the sheaf it allocated with the lock dropped without looking again: an rcu_free sheaf another task or interrupt installed meanwhile is lost with its objects (interleaving-only)") \
 	X(nolock_list_lock_spins, "node_list_lock() spins on list_lock even when !allow_spin: a kmalloc_nolock/kfree_nolock in an interrupt that arrived while its task holds that lock waits forever for itself (interleaving-only; a DEADLOCK report)") \
-	X(shutdown_barn_per_node, "__kmem_cache_shutdown()/__kmem_cache_do_shrink() shrink node N's barn just before node N's partial list, as 7.0 does: objects of other nodes in that barn look leaked (found by fuzz_ops, not yet reported upstream)")
+	X(shutdown_barn_per_node, "__kmem_cache_shutdown()/__kmem_cache_do_shrink() shrink node N's barn just before node N's partial list, as 7.0 does: objects of other nodes in that barn look leaked (found by fuzz_ops, not yet reported upstream)") \
+	X(thisnode_drops_nomemalloc, "___slab_alloc()'s first pass for a given node uses GFP_NOWAIT | __GFP_THISNODE as 7.0 does, dropping the caller's __GFP_NOMEMALLOC: in a PF_MEMALLOC task below the min watermark a caller that forbade the reserves gets a reserve (pfmemalloc) object (not yet reported upstream)") \
+	X(return_sheaf_refill_reserves, "kmem_cache_return_sheaf() refills the returned sheaf for the barn with the caller's gfp, as 7.0 does: a PF_MEMALLOC caller below the min watermark fills a barn sheaf from reserve slabs, and any allocation then gets reserve objects (not yet reported upstream)") \
+	X(slowpath_nomemalloc, "slab_alloc_node() falls back to ___slab_alloc() with the __GFP_NOMEMALLOC of the sheaf refill it just tried: a caller that may use the reserves fails below the min watermark") \
+	X(pfmemalloc_to_pcs, "slab_free() caches objects of reserve (pfmemalloc) slabs in the percpu sheaves, so an ordinary allocation gets one (the check can_free_to_pcs() makes, left out)")
 
 enum slab_bug {
 #define X(name, desc) SLAB_BUG_##name,

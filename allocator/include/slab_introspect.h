@@ -100,6 +100,10 @@ int validate_all_caches(void);
 struct kmem_cache *virt_to_cache(const void *x);
 /* Start of the object that contains x, or NULL. */
 void *slab_object_start(const void *x);
+/* Whether x is in a slab made of reserve pages (SL_pfmemalloc). */
+bool slab_object_pfmemalloc(const void *x);
+/* Objects of a (lent) sheaf that are in reserve slabs. */
+unsigned int slab_sheaf_pfmemalloc_objects(const struct slab_sheaf *sheaf);
 struct kasan_cache *slab_kasan_info(struct kmem_cache *s);
 
 /* Caches in creation order (kmalloc caches first); NULL past the end. */
