@@ -179,11 +179,11 @@ void exec_skip(const char *fmt, ...)
 	fputc('\n', ex.out);
 }
 
-unsigned long exec_faults(void)
+unsigned long exec_faults(bool reserves)
 {
 	/* a full arena is the emulated machine out of memory: NULL is then right too */
 	return fault_injected(FAULT_PAGE_ALLOC) + fault_injected(FAULT_SHEAF_ALLOC) +
-	       page_alloc_exhausted();
+	       page_alloc_exhausted() + (reserves ? 0 : page_alloc_refused());
 }
 
 const char *exec_cache_name(unsigned int h)
@@ -315,6 +315,13 @@ static void exec_end(void)
 			model_reader_unlocked(c);
 		}
 	}
+	/* reclaim is over and the other users go: the end runs as an ordinary task */
+	for (unsigned int c = 0; c < ex.p->m.cpus; c++) {
+		ex.tasks[c].flags &= ~PF_MEMALLOC;
+		ex.spare[c].flags &= ~PF_MEMALLOC;
+	}
+	for (unsigned int n = 0; n < ex.p->m.nodes; n++)
+		page_alloc_set_pressure((int)n, 0);
 	t = task_on(first_online_cpu());
 	task_switch(t);
 	exec_trace("[end] return lent sheaves, free every object, barrier, destroy every cache\n");
@@ -388,6 +395,9 @@ static void machine_setup(const struct program *p, const struct exec_opts *o)
 	cfg.kasan = p->m.kasan;
 	cfg.cmpxchg_double = !p->m.nocmpxchg;
 	cfg.quarantine_bytes = prog_quarantine_sizes[p->m.qidx & 7];
+	if (p->m.pages)
+		cfg.arena_pages = p->m.pages;
+	cfg.min_free_pages = p->m.min_free;
 	cfg.report_mode = REPORT_COUNT;
 	platform_init(&cfg);
 	lockdep_set_enabled(!p->m.nolockdep);

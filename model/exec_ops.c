@@ -16,10 +16,25 @@
 
 static gfp_t gfp_of(const struct op *op)
 {
-	return op->gfp == GFPC_NOWAIT ? GFP_NOWAIT : op->gfp == GFPC_ATOMIC ? GFP_ATOMIC : GFP_KERNEL;
+	static const gfp_t gfp[NR_GFPC] = {
+		[GFPC_KERNEL] = GFP_KERNEL,
+		[GFPC_NOWAIT] = GFP_NOWAIT,
+		[GFPC_ATOMIC] = GFP_ATOMIC,
+		[GFPC_MEMALLOC] = GFP_KERNEL | __GFP_MEMALLOC,
+		[GFPC_NOMEMALLOC] = GFP_KERNEL | __GFP_NOMEMALLOC,
+		[GFPC_ATOMIC_MEMALLOC] = GFP_ATOMIC | __GFP_MEMALLOC,
+	};
+
+	return gfp[op->gfp % NR_GFPC];
 }
 
-#define NULL_RULE(faults) (exec_faults() != (faults) ? "fault" : NULL)
+/* Whether the op's allocations may use the reserves, in the context it runs in. */
+static bool op_reserves(const struct op *op)
+{
+	return gfp_pfmemalloc_allowed(gfp_of(op));
+}
+
+#define NULL_RULE(faults, reserves) (exec_faults(reserves) != (faults) ? "fault" : NULL)
 
 static void trace_ptr(int h)
 {
@@ -28,7 +43,8 @@ static void trace_ptr(int h)
 	if (o->state == MO_NULL)
 		exec_trace("        o%d = NULL\n", h);
 	else
-		exec_trace("        o%d = %p (%s)\n", h, o->ptr, o->s ? kmem_cache_name(o->s) : "?");
+		exec_trace("        o%d = %p (%s%s)\n", h, o->ptr, o->s ? kmem_cache_name(o->s) : "?",
+			   slab_object_pfmemalloc(o->ptr) ? ", pfmemalloc" : "");
 }
 
 static struct kmem_cache *cache_of(unsigned int h)
@@ -64,7 +80,7 @@ slab_flags_t exec_slab_flags(const struct op *op)
 
 void exec_create(const struct op *op)
 {
-	unsigned long faults = exec_faults();
+	unsigned long faults = exec_faults(false);
 	struct kmem_cache_args args;
 	slab_flags_t flags;
 	struct kmem_cache *s;
@@ -76,20 +92,22 @@ void exec_create(const struct op *op)
 		args.ctor = model_ctor;
 	flags = exec_slab_flags(op);
 	s = kmem_cache_create(exec_cache_name(op->dst), (unsigned int)op->size, &args, flags);
-	model_cache_created((int)op->dst, s, op, NULL_RULE(faults));
+	model_cache_created((int)op->dst, s, op, NULL_RULE(faults, false));
 	exec_trace("        c%u = %s\n", op->dst, s ? kmem_cache_name(s) : "NULL");
 }
 
-/* Whether the page allocator failed or served another node since `faults` and `fallbacks`
- * were read: an allocation on a node may then give an object of another. */
-static bool node_spilled(unsigned long faults, unsigned long fallbacks)
+/* Whether the page allocator failed or served another node since `any` (exec_faults(false))
+ * and `fallbacks` were read: an allocation on a node may then give an object of another. */
+static bool node_spilled(unsigned long any, unsigned long fallbacks)
 {
-	return exec_faults() != faults || page_alloc_fallbacks() != fallbacks;
+	return exec_faults(false) != any || page_alloc_fallbacks() != fallbacks;
 }
 
 static void alloc_one(const struct op *op, bool on_node)
 {
-	unsigned long faults = exec_faults(), fallbacks = page_alloc_fallbacks();
+	bool reserves = op_reserves(op);
+	unsigned long faults = exec_faults(reserves), any = exec_faults(false);
+	unsigned long fallbacks = page_alloc_fallbacks();
 	struct kmem_cache *s = cache_of(op->cache);
 	void *p;
 
@@ -100,9 +118,10 @@ static void alloc_one(const struct op *op, bool on_node)
 	p = on_node ? kmem_cache_alloc_node(s, gfp_of(op), op->node) :
 		      kmem_cache_alloc(s, gfp_of(op));
 	model_obj_alloced((int)op->dst, OK_CACHE, (int)op->cache, s, p,
-			  model.cache[op->cache].size, NULL_RULE(faults));
+			  model.cache[op->cache].size, NULL_RULE(faults, reserves));
+	model_obj_check_reserves((int)op->dst, reserves);
 	if (on_node)
-		model_obj_check_node((int)op->dst, op->node, node_spilled(faults, fallbacks));
+		model_obj_check_node((int)op->dst, op->node, node_spilled(any, fallbacks));
 	else
 		model_obj_check_pcs_top((int)op->dst);
 	trace_ptr((int)op->dst);
@@ -121,7 +140,8 @@ void exec_alloc_node(const struct op *op)
 /* kmem_cache_zalloc(): an object whose bytes are all zero. */
 void exec_zalloc(const struct op *op)
 {
-	unsigned long faults = exec_faults();
+	bool reserves = op_reserves(op);
+	unsigned long faults = exec_faults(reserves);
 	struct kmem_cache *s = cache_of(op->cache);
 	const uint8_t *p;
 	unsigned int size;
@@ -137,14 +157,17 @@ void exec_zalloc(const struct op *op)
 			model_fail(RULE_CONTENT, "zalloc of c%u: byte %u is 0x%02x, not zero", op->cache, i, p[i]);
 			return;
 		}
-	model_obj_alloced((int)op->dst, OK_CACHE, (int)op->cache, s, (void *)p, size, NULL_RULE(faults));
+	model_obj_alloced((int)op->dst, OK_CACHE, (int)op->cache, s, (void *)p, size,
+			  NULL_RULE(faults, reserves));
+	model_obj_check_reserves((int)op->dst, reserves);
 	model_obj_check_pcs_top((int)op->dst);
 	trace_ptr((int)op->dst);
 }
 
 void exec_alloc_bulk(const struct op *op)
 {
-	unsigned long faults = exec_faults();
+	bool reserves = op_reserves(op);
+	unsigned long faults = exec_faults(reserves);
 	struct kmem_cache *s = cache_of(op->cache);
 	void *arr[PROG_MAX_LIST];
 	int got;
@@ -158,13 +181,14 @@ void exec_alloc_bulk(const struct op *op)
 		model_fail(RULE_NULL, "alloc_bulk(%d) returned %d: all or nothing", op->n, got);
 		return;
 	}
-	if (!got && !NULL_RULE(faults)) {
+	if (!got && !NULL_RULE(faults, reserves)) {
 		model_fail(RULE_NULL, "alloc_bulk(%d) failed with no fault injected", op->n);
 		return;
 	}
 	for (int i = 0; i < op->n; i++) {
 		model_obj_alloced((int)op->dst + i, OK_CACHE, (int)op->cache, s, got ? arr[i] : NULL,
 				  model.cache[op->cache].size, "fault");
+		model_obj_check_reserves((int)op->dst + i, reserves);
 		trace_ptr((int)op->dst + i);
 	}
 }
@@ -206,7 +230,7 @@ static void free_nolock(struct model_obj *o)
 static void free_obj(const struct op *op, void (*do_free)(struct model_obj *o), bool to_pcs)
 {
 	unsigned int h = op->obj;
-	unsigned long faults = exec_faults();
+	unsigned long faults = exec_faults(false);
 
 	if (h < model.nr_obj && model.obj[h].state == MO_FREED) {
 		double_free(op, do_free);
@@ -217,7 +241,7 @@ static void free_obj(const struct op *op, void (*do_free)(struct model_obj *o), 
 	model_obj_freeing((int)h);
 	do_free(&model.obj[h]);
 	model_obj_freed((int)h);
-	if (to_pcs && exec_faults() == faults)
+	if (to_pcs && exec_faults(false) == faults)
 		model_freed_to_pcs(model.obj[h].s, model.obj[h].ptr);
 }
 
@@ -309,18 +333,19 @@ void exec_kfree_rcu(const struct op *op)
  * interrupt, an RCU reader, a spinlock held; kmalloc_cache_for()): NULL is then right; so
  * it is for an interrupt that arrived while its task holds locks (the nolock paths only
  * trylock: contention, which the fiber scheduler makes). */
-static const char *kmalloc_null_rule(bool existed, unsigned long faults)
+static const char *kmalloc_null_rule(bool existed, unsigned long faults, bool reserves)
 {
 	if (!existed && (in_interrupt() || rcu_read_lock_held() || !task_preemptible(current)))
 		return "first_use_in_atomic";
 	if (in_interrupt() && current->preempt_count)
 		return "nolock_contention";
-	return NULL_RULE(faults);
+	return NULL_RULE(faults, reserves);
 }
 
 void exec_kmalloc(const struct op *op)
 {
-	unsigned long faults = exec_faults();
+	bool reserves = op_reserves(op);
+	unsigned long faults = exec_faults(reserves);
 	bool existed = kmalloc_cache_lookup((size_t)op->size);
 	void *p = kmalloc((size_t)op->size, gfp_of(op));
 	struct kmem_cache *s = kmalloc_cache_lookup((size_t)op->size);
@@ -329,14 +354,17 @@ void exec_kmalloc(const struct op *op)
 		model_fail(RULE_CACHE, "kmalloc(%d) returned an object of a cache that does not exist",
 			   op->size);
 	model_obj_alloced((int)op->dst, OK_KMALLOC, -1, s, s ? p : NULL, (unsigned int)op->size,
-			  kmalloc_null_rule(existed, faults));
+			  kmalloc_null_rule(existed, faults, reserves));
+	model_obj_check_reserves((int)op->dst, reserves);
 	model_obj_check_pcs_top((int)op->dst);
 	trace_ptr((int)op->dst);
 }
 
 void exec_kmalloc_nolock(const struct op *op)
 {
-	unsigned long faults = exec_faults(), fallbacks = page_alloc_fallbacks();
+	bool reserves = gfp_pfmemalloc_allowed(0);
+	unsigned long faults = exec_faults(reserves), any = exec_faults(false);
+	unsigned long fallbacks = page_alloc_fallbacks();
 	bool existed = kmalloc_cache_lookup((size_t)op->size);
 	void *p = kmalloc_nolock((size_t)op->size, 0, op->node);
 	struct kmem_cache *s = kmalloc_cache_lookup((size_t)op->size);
@@ -346,14 +374,17 @@ void exec_kmalloc_nolock(const struct op *op)
 			   op->size);
 	/* without cmpxchg16b, slab_lock() could be held by the task an NMI interrupted */
 	model_obj_alloced((int)op->dst, OK_NOLOCK, -1, s, s ? p : NULL, (unsigned int)op->size,
-			  system_has_freelist_aba() ? kmalloc_null_rule(existed, faults) : "nolock_without_cmpxchg");
-	model_obj_check_node((int)op->dst, op->node, node_spilled(faults, fallbacks));
+			  system_has_freelist_aba() ? kmalloc_null_rule(existed, faults, reserves) :
+			  "nolock_without_cmpxchg");
+	model_obj_check_reserves((int)op->dst, reserves);
+	model_obj_check_node((int)op->dst, op->node, node_spilled(any, fallbacks));
 	trace_ptr((int)op->dst);
 }
 
 void exec_prefill(const struct op *op)
 {
-	unsigned long faults = exec_faults();
+	bool reserves = op_reserves(op);
+	unsigned long faults = exec_faults(reserves);
 	struct kmem_cache *s = cache_of(op->cache);
 	struct slab_sheaf *sh;
 
@@ -365,7 +396,8 @@ void exec_prefill(const struct op *op)
 	if (op->n == 0 && sh)
 		model_fail(RULE_SHEAF, "prefill(n=0) returned a sheaf");
 	model_sheaf_lent((int)op->dst, sh, (int)op->cache, (unsigned int)op->n,
-			 op->n == 0 ? "prefill_zero" : NULL_RULE(faults));
+			 op->n == 0 ? "prefill_zero" : NULL_RULE(faults, reserves));
+	model_sheaf_check_reserves((int)op->dst, reserves);
 	exec_trace("        s%u = %s (%u objects)\n", op->dst, sh ? "sheaf" : "NULL",
 		   model.sheaf[op->dst].size);
 }
@@ -396,6 +428,8 @@ void exec_alloc_from_sheaf(const struct op *op)
 		model_fail(RULE_SHEAF, "alloc_from_sheaf on an empty sheaf returned an object");
 	model_obj_alloced((int)op->dst, OK_CACHE, sh->mcache, s, p, model.cache[sh->mcache].size,
 			  empty ? "sheaf_empty" : NULL);
+	/* a sheaf filled from the reserves serves the one who lent it, whatever gfp */
+	model_obj_check_reserves((int)op->dst, sh->reserves);
 	if (p && !empty)
 		model_sheaf_alloced((int)op->sheaf);
 	trace_ptr((int)op->dst);
@@ -403,7 +437,8 @@ void exec_alloc_from_sheaf(const struct op *op)
 
 void exec_refill(const struct op *op)
 {
-	unsigned long faults = exec_faults();
+	bool reserves = op_reserves(op);
+	unsigned long faults = exec_faults(reserves);
 	struct model_sheaf *sh = lent_sheaf(op->sheaf);
 	struct slab_sheaf *x;
 	int err;
@@ -412,7 +447,8 @@ void exec_refill(const struct op *op)
 		return;
 	x = sh->sheaf;
 	err = kmem_cache_refill_sheaf(model.cache[sh->mcache].s, GFP_KERNEL, &x, (unsigned int)op->n);
-	model_sheaf_refilled((int)op->sheaf, x, err, (unsigned int)op->n, NULL_RULE(faults));
+	model_sheaf_refilled((int)op->sheaf, x, err, (unsigned int)op->n, NULL_RULE(faults, reserves));
+	model_sheaf_check_reserves((int)op->sheaf, reserves);
 	exec_trace("        refill: %d, s%u holds %u\n", err, op->sheaf, sh->size);
 }
 
@@ -667,4 +703,26 @@ void exec_read(const struct op *op)
 void exec_write(const struct op *op)
 {
 	access(op, true);
+}
+
+/* Depth is the op language's: enter and leave do not nest (op_table.c). */
+void exec_memalloc_enter(const struct op *op)
+{
+	memalloc_noreclaim_save();
+}
+
+void exec_memalloc_leave(const struct op *op)
+{
+	memalloc_noreclaim_restore(0);
+}
+
+void exec_pressure(const struct op *op)
+{
+	int nid = op->node == NUMA_NO_NODE ? numa_mem_id() : op->node;
+	unsigned long held = page_alloc_set_pressure(nid, (unsigned long)op->n);
+	struct node_watermarks wm;
+
+	node_watermarks(nid, &wm);
+	exec_trace("        node %d: others hold %lu pages, %lu free (min %lu low %lu high %lu)\n",
+		   nid, held, node_pages_free(nid), wm.min, wm.low, wm.high);
 }

@@ -42,6 +42,9 @@ void exec_irq_work(const struct op *op);
 void exec_rcu_read_lock(const struct op *op);
 void exec_rcu_read_unlock(const struct op *op);
 void exec_zalloc(const struct op *op);
+void exec_memalloc_enter(const struct op *op);
+void exec_memalloc_leave(const struct op *op);
+void exec_pressure(const struct op *op);
 
 /* ---- services of the executor core ---- */
 void exec_trace(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -63,8 +66,10 @@ struct exec_window {
 };
 void exec_window_get(struct exec_window *w);
 void exec_window_set(const struct exec_window *w);
-/* Injected faults and out-of-memory failures so far: what may explain a NULL. */
-unsigned long exec_faults(void);
+/* Injected faults and out-of-memory failures so far: what may explain a NULL. A caller that
+ * may use the reserves (`reserves`) is not explained by a watermark's refusal: its page
+ * allocations must then have used the reserves. */
+unsigned long exec_faults(bool reserves);
 /* The name given to cache handle h (kmem_cache_create keeps the pointer). */
 const char *exec_cache_name(unsigned int h);
 /* Destroy cache handle h, expecting the leak report when the model says so. */

@@ -172,9 +172,10 @@ void model_freed_to_pcs(struct kmem_cache *s, const void *ptr)
 	const struct page *page = virt_to_page(ptr);
 
 	model.pcs_top.op = LONG_MIN;
-	/* free_to_pcs() takes only objects of this CPU's memory node (can_free_to_pcs()) */
+	/* free_to_pcs() takes only objects of this CPU's memory node, not of the reserves
+	 * (can_free_to_pcs()) */
 	if (model.alone || kasan_enabled() || in_nmi() || !slab_sheaf_capacity(s) || !page ||
-	    page_to_nid(page) != numa_mem_id())
+	    page_to_nid(page) != numa_mem_id() || slab_object_pfmemalloc(ptr))
 		return;
 	model.pcs_top.op = model.op_index;
 	model.pcs_top.cpu = smp_processor_id();
@@ -191,6 +192,32 @@ void model_obj_check_pcs_top(int h)
 		return;
 	model_fail(RULE_LIFO, "o%d = %p: op %ld freed %p on cpu %d into its main sheaf, the next allocation there gave another object",
 		   h, o->ptr, model.pcs_top.op, model.pcs_top.ptr, model.pcs_top.cpu);
+}
+
+void model_obj_check_reserves(int h, bool reserves)
+{
+	const struct model_obj *o = model_obj((unsigned int)h);
+
+	if (o->state != MO_LIVE || reserves || !slab_object_pfmemalloc(o->ptr))
+		return;
+	model_fail(RULE_PFMEMALLOC, "o%d = %p is of a reserve (pfmemalloc) slab of %s; %s may not use the reserves",
+		   h, o->ptr, kmem_cache_name(o->s), model.opname);
+}
+
+void model_sheaf_check_reserves(int h, bool reserves)
+{
+	struct model_sheaf *sh = model_sheaf((unsigned int)h);
+	unsigned int n;
+
+	if (sh->state != MC_ALIVE)
+		return;
+	sh->reserves |= reserves;
+	if (sh->reserves)
+		return;
+	n = slab_sheaf_pfmemalloc_objects(sh->sheaf);
+	if (n)
+		model_fail(RULE_PFMEMALLOC, "s%d: %u of its %u objects are of reserve (pfmemalloc) slabs; %s may not use the reserves",
+			   h, n, sh->size, model.opname);
 }
 
 bool model_obj_content_ok(int h, const char *what)
@@ -440,6 +467,7 @@ void model_sheaf_lent(int h, struct slab_sheaf *sheaf, int mcache, unsigned int 
 
 	sh->mcache = mcache;
 	sh->sheaf = sheaf;
+	sh->reserves = false;
 	if (!sheaf) {
 		sh->state = MC_FAILED;
 		if (!null_rule)

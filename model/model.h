@@ -28,6 +28,7 @@
 	X(NODE, "an allocation on a node with memory to spare returned another node's object") \
 	X(LIFO, "an allocation right after a free on the same CPU did not get the freed object back") \
 	X(MERGE, "a cache merged with one it may not merge with (ctor, typesafe_by_rcu, no_merge, debug)") \
+	X(PFMEMALLOC, "an allocation (or a lent sheaf) without the right to the reserves got an object of a reserve (pfmemalloc) slab") \
 	X(BARRIER, "after kvfree_rcu_barrier[_on_cache]() an object is still RCU-pending") \
 	X(LEAK_EXPECTED, "destroy with live objects did not give the SLAB_LEAK report")	\
 	X(DOUBLE_FREE_EXPECTED, "a free of a freed object was not reported exactly once") \
@@ -41,7 +42,7 @@
 	X(STATS, "SHEAF_ALLOC - SHEAF_FREE != sheaves alive")			\
 	X(SHEAF, "a prefilled sheaf smaller than asked, or alloc_from_sheaf miscounted") \
 	X(HOTPLUG, "cpu_down()/cpu_up() of a CPU the program may take down or up failed") \
-	X(END, "at program end: pages still held after everything was freed")
+	X(END, "at program end: pages still held after everything was freed (so no node is back at its budget, above its high watermark)")
 
 #define MODEL_RULE_ENUM(name, desc) RULE_##name,
 enum model_rule { MODEL_RULES(MODEL_RULE_ENUM) NR_MODEL_RULES };
@@ -84,6 +85,7 @@ struct model_sheaf {
 	struct slab_sheaf *sheaf;
 	int32_t mcache;
 	unsigned int size;	/* kmem_cache_sheaf_size() as last seen */
+	bool reserves;		/* lent or refilled for a caller that may use the reserves */
 };
 
 /* Tables indexed by program handle grow with the handles a program names. */
@@ -158,6 +160,12 @@ void model_obj_check_node(int h, int node, bool spilled);
 void model_freed_to_pcs(struct kmem_cache *s, const void *ptr);
 /* After handle h was allocated (without a node) on this CPU: the rule above. */
 void model_obj_check_pcs_top(int h);
+/* After handle h was allocated by a caller that may (`reserves`) or may not use the
+ * reserves: without the right, it is not an object of a reserve slab. */
+void model_obj_check_reserves(int h, bool reserves);
+/* After sheaf handle h was lent or refilled: the same for every object it holds, unless
+ * it was ever filled for a caller with the right (it then serves only that caller). */
+void model_sheaf_check_reserves(int h, bool reserves);
 bool model_obj_content_ok(int h, const char *what);
 void model_obj_write(int h);
 /* Before the object is freed (content check), then the state change. */

@@ -50,6 +50,10 @@ static const char *check_migrate(const struct pstate *st, const struct op *op);
 static const char *check_create(const struct pstate *st, const struct op *op);
 static const char *check_unlock(const struct pstate *st, const struct op *op);
 static const char *check_zalloc(const struct pstate *st, const struct op *op);
+static const char *check_memalloc_enter(const struct pstate *st, const struct op *op);
+static const char *check_memalloc_leave(const struct pstate *st, const struct op *op);
+static const char *check_pressure(const struct pstate *st, const struct op *op);
+static void apply_memalloc(struct pstate *st, const struct op *op);
 static void apply_destroy(struct pstate *st, const struct op *op);
 static void apply_read_lock(struct pstate *st, const struct op *op);
 static void apply_read_unlock(struct pstate *st, const struct op *op);
@@ -140,6 +144,15 @@ const struct op_desc op_table[NR_OP_KINDS] = {
 		.check = check_unlock, .apply = apply_read_unlock, .run = exec_rcu_read_unlock },
 	[OP_ZALLOC] = { .name = "zalloc", .opcode = 31, .result = RES_OBJ, .ctx = CTXF_IRQ_NOWAIT,
 		.simpler = OP_ALLOC, ARGS(A_CACHE, A_GFP), .check = check_zalloc, .run = exec_zalloc },
+	/* this CPU's task reclaims from here on (memalloc_noreclaim_save(): PF_MEMALLOC) */
+	[OP_MEMALLOC_ENTER] = { .name = "memalloc_enter", .opcode = 32, .simpler = -1,
+		.check = check_memalloc_enter, .apply = apply_memalloc, .run = exec_memalloc_enter },
+	[OP_MEMALLOC_LEAVE] = { .name = "memalloc_leave", .opcode = 33, .simpler = -1,
+		.check = check_memalloc_leave, .apply = apply_memalloc, .run = exec_memalloc_leave },
+	/* other users now hold `pages` pages of the node (default: this CPU's memory node) */
+	[OP_PRESSURE] = { .name = "pressure", .opcode = 34, .simpler = -1,
+		ARGS(A_NODE, A_INT("pages", n, 0, PROG_MAX_PAGES, 0, ENC_U16, ARGF_ALWAYS)),
+		.check = check_pressure, .run = exec_pressure },
 };
 
 const char *op_name(enum op_kind kind)
@@ -299,6 +312,7 @@ void pstate_init(struct pstate *st, const struct machine *m)
 	st->pending_ctx = -1;
 	st->pending_cpu = -1;
 	st->readers = 0;
+	st->memalloc = 0;
 	memset(st->reader_depth, 0, sizeof(st->reader_depth));
 	memset(st->reader_since, 0, sizeof(st->reader_since));
 	st->seq = 0;
@@ -409,7 +423,8 @@ static bool cand_ok(const struct pstate *st, const struct op *op, const struct a
 		case SET_ONLINE_OTHER:
 			return (st->online & (1u << h)) && h != op->cpu;
 		case SET_MIGRATE:
-			return (st->online & (1u << h)) && !st->reader_depth[h];
+			return (st->online & (1u << h)) && !st->reader_depth[h] &&
+			       !(st->memalloc & (1u << h));
 		default:
 			return st->online & (1u << h);
 		}
@@ -513,7 +528,7 @@ static const char *ctx_check(const struct pstate *st, const struct op *op)
 		return NULL;
 	if (d->ctx & (CTXF_IRQ | CTXF_NMI))
 		return NULL;
-	if ((d->ctx & CTXF_IRQ_NOWAIT) && op->gfp != GFPC_KERNEL)
+	if ((d->ctx & CTXF_IRQ_NOWAIT) && !gfpc_may_sleep(op->gfp))
 		return NULL;
 	if (op->ctx == CTX_TASK)
 		return d->ctx & CTXF_IRQ_NOWAIT ? "with gfp=kernel may sleep inside rcu_read_lock()" :
@@ -555,7 +570,7 @@ static const char *set_what(const struct arg_desc *a)
 	case SET_ONLINE: return "an online CPU";
 	case SET_ONLINE_OTHER: return "another online CPU";
 	case SET_OFFLINE: return "an offline CPU";
-	case SET_MIGRATE: return "an online CPU with no open rcu_read_lock()";
+	case SET_MIGRATE: return "an online CPU with no open rcu_read_lock() and not in memalloc context";
 	default: break;
 	}
 	return a->type == ARG_CACHE ? "a live cache" : a->type == ARG_SHEAF ? "a lent sheaf" : "valid";
@@ -678,7 +693,28 @@ static const char *check_cpu_down(const struct pstate *st, const struct op *op)
 
 static const char *check_migrate(const struct pstate *st, const struct op *op)
 {
+	if (st->memalloc & (1u << op->cpu))
+		return "a task in memalloc context does not migrate";
 	return st->reader_depth[op->cpu] ? "a task inside rcu_read_lock() does not migrate" : NULL;
+}
+
+static const char *check_memalloc_enter(const struct pstate *st, const struct op *op)
+{
+	return st->memalloc & (1u << op->cpu) ? "memalloc_enter inside memalloc context" : NULL;
+}
+
+static const char *check_memalloc_leave(const struct pstate *st, const struct op *op)
+{
+	return st->memalloc & (1u << op->cpu) ? NULL : "memalloc_leave without memalloc_enter";
+}
+
+static const char *check_pressure(const struct pstate *st, const struct op *op)
+{
+	if (op->node >= (int)st->m.nodes)
+		return "pressure names a node >= nodes";
+	if (op->node >= 0 && (st->m.memoryless & (1u << op->node)))
+		return "pressure on a node without memory";
+	return NULL;
 }
 
 static const char *check_zalloc(const struct pstate *st, const struct op *op)
@@ -824,6 +860,11 @@ static void apply_destroy(struct pstate *st, const struct op *op)
 			st->sheaf[s].alive = false;
 			st->sheaf[s].orphan = true;
 		}
+}
+
+static void apply_memalloc(struct pstate *st, const struct op *op)
+{
+	st->memalloc ^= (uint8_t)(1u << op->cpu);
 }
 
 static void apply_read_lock(struct pstate *st, const struct op *op)

@@ -72,11 +72,23 @@ enum op_kind {
 	OP_RCU_READ_LOCK,
 	OP_RCU_READ_UNLOCK,
 	OP_ZALLOC,
+	OP_MEMALLOC_ENTER,
+	OP_MEMALLOC_LEAVE,
+	OP_PRESSURE,
 	NR_OP_KINDS,
 };
 
 enum op_ctx { CTX_TASK, CTX_IRQ, CTX_NMI, NR_CTX };
-enum op_gfp { GFPC_KERNEL, GFPC_NOWAIT, GFPC_ATOMIC, NR_GFPC };
+/* memalloc: GFP_KERNEL | __GFP_MEMALLOC, nomemalloc: GFP_KERNEL | __GFP_NOMEMALLOC,
+ * atomic_memalloc: GFP_ATOMIC | __GFP_MEMALLOC (sk_gfp_mask() of a SOCK_MEMALLOC socket) */
+enum op_gfp { GFPC_KERNEL, GFPC_NOWAIT, GFPC_ATOMIC, GFPC_MEMALLOC, GFPC_NOMEMALLOC,
+	      GFPC_ATOMIC_MEMALLOC, NR_GFPC };
+
+/* Whether an op with this gfp may sleep (and so may not run where sleeping is not). */
+static inline bool gfpc_may_sleep(unsigned int gfp)
+{
+	return gfp == GFPC_KERNEL || gfp == GFPC_MEMALLOC || gfp == GFPC_NOMEMALLOC;
+}
 
 /* create flags (program-level, mapped to SLAB_* by the executor) */
 #define CF_TYPESAFE	0x01u
@@ -118,7 +130,7 @@ enum arg_type {
 	ARG_SHEAF,	/* sN: op->sheaf */
 	ARG_CPU,	/* cpuN: op->target, from the candidate set */
 	ARG_INT,	/* key=N: the field at .field */
-	ARG_GFP,	/* gfp=kernel|nowait|atomic */
+	ARG_GFP,	/* gfp=kernel|nowait|atomic|memalloc|nomemalloc|atomic_memalloc */
 	ARG_FLAGS,	/* flags=a|b: create flags */
 	ARG_WORD,	/* a bare word of .words: op->word */
 	ARG_CTX,	/* binary only: the op carries its context in a byte of its own */
@@ -218,7 +230,12 @@ struct machine {
 	uint8_t sched;		/* tasks run as fibers, interleaved by the decisions */
 	uint8_t nolockdep;	/* lockdep-lite off (text only: lockdep=off) */
 	uint8_t nocmpxchg;	/* no double-word cmpxchg: slab_lock() fallback (cmpxchg=off) */
+	uint16_t pages;		/* page budget per node with memory (0: the default, 16384) */
+	uint16_t min_free;	/* min watermark in pages, the reserves (0: none) */
 };
+
+#define PROG_MAX_PAGES	16384	/* machine pages= */
+#define PROG_MIN_PAGES	16
 
 #define PROG_NR_QSIZES 8
 extern const size_t prog_quarantine_sizes[PROG_NR_QSIZES];
@@ -312,6 +329,7 @@ struct pstate {
 	int8_t pending_ctx;		/* binary decode: ctx set by an `irq` op, -1: none */
 	int8_t pending_cpu;
 	uint8_t readers;		/* CPUs with an open RCU reader section */
+	uint8_t memalloc;		/* CPUs whose task is in PF_MEMALLOC context */
 	uint8_t reader_depth[PROG_MAX_CPUS];
 	uint64_t reader_since[PROG_MAX_CPUS];	/* st->seq at the outermost rcu_read_lock */
 	uint64_t seq;			/* ops applied */
@@ -371,6 +389,8 @@ bool program_equal(const struct program *a, const struct program *b);
 
 /* ---- binary form (prog_binary.c) ---- */
 void program_decode(const uint8_t *data, size_t size, struct program *p);
+/* Bytes the header of a program on machine m takes. */
+size_t program_header_size(const struct machine *m);
 /* Encode a valid program; returns the length (<= cap) or -1 if it does not fit or is
  * longer than the binary form's bound. Decoding gives the canonical program. */
 long program_encode(const struct program *p, uint8_t *buf, size_t cap);

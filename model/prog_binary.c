@@ -3,11 +3,13 @@
  * The binary form of programs, for fuzzers. Every byte string decodes to a valid program.
  *
  * Layout:
- *   header, 2 bytes:
+ *   header, 2 bytes (3 with memory pressure):
  *     byte 0: bits 0-2 cpus-1, bits 3-4 nodes-1, bit 5 KASAN off, bit 6 no double-word
- *             cmpxchg (the slab_lock() fallback)
+ *             cmpxchg (the slab_lock() fallback), bit 7 memory pressure: byte 2 follows
  *     byte 1: bits 0-3 memoryless node mask (never every node: node 0 then keeps its
  *             memory), bits 4-6 quarantine size index, bit 7 misuse allowed
+ *     byte 2: bits 0-2 the page budget per node, bits 3-5 the min watermark, indexes into
+ *             bin_pages[] and bin_min_free[] (min at most a quarter of the budget)
  *   then ops until the input ends or PROG_BIN_MAX_OPS ops were decoded. An op is
  *     op byte: bits 0-4 the opcode (31: escape, the next byte e gives opcode 31 + e),
  *              bits 5-7 the CPU, taken modulo the online CPUs
@@ -27,7 +29,8 @@
  *       context                     one byte, modulo 3 (task, irq, nmi); an irq prefix wins
  *   The `irq` prefix (binary only) makes the next op run in interrupt context on its CPU,
  *   or NMI context when its word byte is odd. An op decoded in interrupt context, or on
- *   a CPU inside rcu_read_lock(), with gfp=kernel gets gfp=atomic instead.
+ *   a CPU inside rcu_read_lock(), with a gfp that sleeps gets gfp=atomic instead
+ *   (atomic_memalloc for memalloc).
  *   An op whose handle argument has no candidate, whose opcode is unused, or that the
  *   validity rules refuse, is skipped after its bytes were read.
  */
@@ -83,6 +86,18 @@ static int cands_find(const struct cands *c, uint32_t v)
 	return -1;
 }
 
+/* Budgets small enough that programs of a few dozen ops reach the watermarks. */
+static const uint16_t bin_pages[8] = { 64, 128, 256, 512, 1024, 2048, 4096, PROG_MAX_PAGES };
+static const uint16_t bin_min_free[8] = { 4, 8, 16, 32, 64, 128, 1, 0 };
+
+static int index_of(const uint16_t *v, uint16_t x)
+{
+	for (int i = 0; i < 8; i++)
+		if (v[i] == x)
+			return i;
+	return -1;
+}
+
 static void decode_header(struct reader *r, struct machine *m)
 {
 	uint8_t b0 = rd(r), b1 = rd(r);
@@ -96,12 +111,47 @@ static void decode_header(struct reader *r, struct machine *m)
 		m->memoryless &= (uint8_t)~1u;
 	m->qidx = (b1 >> 4) & 7;
 	m->misuse = !!(b1 & 0x80);
+	if (b0 & 0x80) {
+		uint8_t b2 = rd(r);
+
+		m->pages = bin_pages[b2 & 7];
+		m->min_free = bin_min_free[(b2 >> 3) & 7];
+		if (m->min_free > m->pages / 4)
+			m->min_free = (uint16_t)(m->pages / 4);
+	}
+}
+
+/* The machine's pressure settings as header byte 2, or -1 if it has none or the binary
+ * form cannot say them. */
+static int pressure_byte(const struct machine *m)
+{
+	int p, f;
+
+	if (!m->pages && !m->min_free)
+		return -1;
+	p = index_of(bin_pages, m->pages ? m->pages : PROG_MAX_PAGES);
+	f = index_of(bin_min_free, m->min_free);
+	if (p < 0 || f < 0 || bin_min_free[f] > bin_pages[p] / 4)
+		return -2;
+	return p | f << 3;
+}
+
+size_t program_header_size(const struct machine *m)
+{
+	return pressure_byte(m) >= 0 ? 3 : 2;
 }
 
 static void encode_header(struct writer *w, const struct machine *m)
 {
-	wr(w, (m->cpus - 1u) | ((m->nodes - 1u) << 3) | (m->kasan ? 0 : 0x20) | (m->nocmpxchg ? 0x40 : 0));
+	int pb = pressure_byte(m);
+
+	if (pb == -2)
+		w->overflow = true;	/* pages= or min_free= the binary form has no index for */
+	wr(w, (m->cpus - 1u) | ((m->nodes - 1u) << 3) | (m->kasan ? 0 : 0x20) |
+	      (m->nocmpxchg ? 0x40 : 0) | (pb >= 0 ? 0x80 : 0));
 	wr(w, (m->memoryless & 0xf) | ((m->qidx & 7u) << 4) | (m->misuse ? 0x80 : 0));
+	if (pb >= 0)
+		wr(w, (unsigned int)pb);
 }
 
 static void set_handle(struct op *op, const struct arg_desc *a, uint32_t h)
@@ -275,8 +325,8 @@ static bool decode_op(struct reader *r, struct pstate *st, uint64_t kinds, struc
 	}
 	if (!ok || !(kinds & (1ull << kind)))
 		return false;
-	if (op->gfp == GFPC_KERNEL && atomic_ctx(st, op))
-		op->gfp = GFPC_ATOMIC;
+	if (gfpc_may_sleep(op->gfp) && atomic_ctx(st, op))
+		op->gfp = op->gfp == GFPC_MEMALLOC ? GFPC_ATOMIC_MEMALLOC : GFPC_ATOMIC;
 	op_bind_fresh(st, op);
 	return true;
 }

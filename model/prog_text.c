@@ -19,7 +19,8 @@
 /* Handles above this are refused: a text program names its handles densely. */
 #define TEXT_MAX_HANDLE	(1u << 24)
 
-static const char *const gfp_names[NR_GFPC] = { "kernel", "nowait", "atomic" };
+static const char *const gfp_names[NR_GFPC] = { "kernel", "nowait", "atomic", "memalloc",
+						 "nomemalloc", "atomic_memalloc" };
 
 struct sbuf {
 	char *p;
@@ -61,6 +62,10 @@ void machine_format(const struct machine *m, char *buf, size_t len)
 		sb(&s, " lockdep=off");
 	if (m->nocmpxchg)
 		sb(&s, " cmpxchg=off");
+	if (m->pages)
+		sb(&s, " pages=%u", m->pages);
+	if (m->min_free)
+		sb(&s, " min_free=%u", m->min_free);
 }
 
 void op_format(const struct op *op, char *buf, size_t len)
@@ -359,6 +364,15 @@ static int parse_machine(struct tok *tk, int nt, struct machine *m, struct perr 
 			if (q < 0)
 				return perror_at(pe, vcol, "quarantine is one of 4K 8K 16K 64K 256K 512K 1M 2M");
 			m->qidx = (uint8_t)q;
+		} else if (kl == 5 && !memcmp(tk[i].s, "pages", 5)) {
+			if (!parse_num(val, vl, &v) || v < PROG_MIN_PAGES || v > PROG_MAX_PAGES)
+				return perror_at(pe, vcol, "pages must be %d..%d", PROG_MIN_PAGES,
+						 PROG_MAX_PAGES);
+			m->pages = (uint16_t)v;
+		} else if (kl == 8 && !memcmp(tk[i].s, "min_free", 8)) {
+			if (!parse_num(val, vl, &v) || v < 0 || v > PROG_MAX_PAGES / 4)
+				return perror_at(pe, vcol, "min_free must be 0..%d", PROG_MAX_PAGES / 4);
+			m->min_free = (uint16_t)v;
 		} else if ((kl == 11 && !memcmp(tk[i].s, "double_free", 11)) ||
 			   (kl == 6 && !memcmp(tk[i].s, "misuse", 6))) {
 			/* accepted for symmetry; the parser derives it from the ops */
@@ -370,6 +384,9 @@ static int parse_machine(struct tok *tk, int nt, struct machine *m, struct perr 
 		return perror_at(pe, tk[0].col, "memoryless names a node >= nodes=%u", m->nodes);
 	if (m->memoryless == (1u << m->nodes) - 1)
 		return perror_at(pe, tk[0].col, "at least one node must have memory");
+	if (m->min_free > (m->pages ? m->pages : PROG_MAX_PAGES) / 4)
+		return perror_at(pe, tk[0].col, "min_free=%u is more than a quarter of pages=%u",
+				 m->min_free, m->pages ? m->pages : PROG_MAX_PAGES);
 	return 0;
 }
 
@@ -576,7 +593,7 @@ static int parse_op_checked(struct tok *tk, int nt, struct op *op, const struct 
 				if ((int)strlen(gfp_names[k]) == vl && !memcmp(val, gfp_names[k], (size_t)vl))
 					g = k;
 			if (g < 0)
-				return perror_at(pe, vcol, "gfp is kernel, nowait or atomic");
+				return perror_at(pe, vcol, "gfp is kernel, nowait, atomic, memalloc, nomemalloc or atomic_memalloc");
 			op->gfp = (uint8_t)g;
 		} else if (a->type == ARG_FLAGS) {
 			const char *p = val, *end = val + vl;

@@ -907,7 +907,7 @@ static const char dict_state[] =
 	"cpu0 kmalloc_nolock size=64 -> o2\n"
 	"cpu0 prefill c0 n=4 -> s0\n"
 	"cpu0 cpu_down cpu3\n";
-static const char *const dict_state_extra[] = { "", "cpu0 rcu_read_lock\n" };
+static const char *const dict_state_extra[] = { "", "cpu0 rcu_read_lock\n", "cpu0 memalloc_enter\n" };
 
 /* Program headers worth a token (the misuse one from a program that needs the bit). */
 static const char *const dict_headers[][2] = {
@@ -919,6 +919,8 @@ static const char *const dict_headers[][2] = {
 	{ "hdr_cpus2_quarantine_4k", "machine cpus=2 quarantine=4K\n" },
 	{ "hdr_cpus2_nodes2_memoryless1", "machine cpus=2 nodes=2 memoryless=1\n" },
 	{ "hdr_cpus4_nodes4", "machine cpus=4 nodes=4\n" },
+	{ "hdr_cpus2_pressure", "machine cpus=2 pages=256 min_free=32\n" },
+	{ "hdr_cpus1_pressure_small", "machine cpus=1 pages=64 min_free=16\n" },
 	{ "hdr_cpus2_misuse", "machine cpus=2\ncpu0 kmalloc size=8 -> o0\ncpu0 kfree o0\ncpu0 kfree o0\n" },
 };
 
@@ -1224,9 +1226,9 @@ static int cmd_dict(int argc, char **argv)
 		if (dict_parse(dict_headers[i][1], &p))
 			return 1;
 		n = program_encode(&p, b, sizeof(b));
-		if (n < 2)
+		if (n < (long)program_header_size(&p.m))
 			return 1;
-		dict_token(&o, dict_headers[i][0], b, 2, NULL);
+		dict_token(&o, dict_headers[i][0], b, program_header_size(&p.m), NULL);
 	}
 
 	for (int k = 0; k < NR_OP_KINDS && !rc; k++) {
