@@ -42,6 +42,8 @@ uint64_t exec_last_digest(void);
 
 /* The SLAB_* flags of a create op's flags= (the executor's and slab-stress's caches). */
 slab_flags_t exec_slab_flags(const struct op *op);
+/* The gfp flags of an op's gfp= choice. */
+gfp_t exec_gfp(const struct op *op);
 
 /* Returns 0 if the program ran clean, 1 if it failed (r->sig says how). */
 int exec_program(const struct program *p, const struct exec_opts *o, struct exec_result *r);

@@ -14,7 +14,7 @@
 #include "slab.h"
 #include "slab_introspect.h"
 
-static gfp_t gfp_of(const struct op *op)
+gfp_t exec_gfp(const struct op *op)
 {
 	static const gfp_t gfp[NR_GFPC] = {
 		[GFPC_KERNEL] = GFP_KERNEL,
@@ -31,7 +31,7 @@ static gfp_t gfp_of(const struct op *op)
 /* Whether the op's allocations may use the reserves, in the context it runs in. */
 static bool op_reserves(const struct op *op)
 {
-	return gfp_pfmemalloc_allowed(gfp_of(op));
+	return gfp_pfmemalloc_allowed(exec_gfp(op));
 }
 
 #define NULL_RULE(faults, reserves) (exec_faults(reserves) != (faults) ? "fault" : NULL)
@@ -115,8 +115,8 @@ static void alloc_one(const struct op *op, bool on_node)
 		exec_skip("c%u was never created (NULL)", op->cache);
 		return;
 	}
-	p = on_node ? kmem_cache_alloc_node(s, gfp_of(op), op->node) :
-		      kmem_cache_alloc(s, gfp_of(op));
+	p = on_node ? kmem_cache_alloc_node(s, exec_gfp(op), op->node) :
+		      kmem_cache_alloc(s, exec_gfp(op));
 	model_obj_alloced((int)op->dst, OK_CACHE, (int)op->cache, s, p,
 			  model.cache[op->cache].size, NULL_RULE(faults, reserves));
 	model_obj_check_reserves((int)op->dst, reserves);
@@ -150,7 +150,7 @@ void exec_zalloc(const struct op *op)
 		exec_skip("c%u was never created (NULL)", op->cache);
 		return;
 	}
-	p = kmem_cache_zalloc(s, gfp_of(op));
+	p = kmem_cache_zalloc(s, exec_gfp(op));
 	size = model.cache[op->cache].size;
 	for (unsigned int i = 0; p && i < size; i++)
 		if (p[i]) {
@@ -176,7 +176,7 @@ void exec_alloc_bulk(const struct op *op)
 		exec_skip("c%u was never created (NULL)", op->cache);
 		return;
 	}
-	got = kmem_cache_alloc_bulk(s, gfp_of(op), (size_t)op->n, arr);
+	got = kmem_cache_alloc_bulk(s, exec_gfp(op), (size_t)op->n, arr);
 	if (got != 0 && got != op->n) {
 		model_fail(RULE_NULL, "alloc_bulk(%d) returned %d: all or nothing", op->n, got);
 		return;
@@ -347,7 +347,7 @@ void exec_kmalloc(const struct op *op)
 	bool reserves = op_reserves(op);
 	unsigned long faults = exec_faults(reserves);
 	bool existed = kmalloc_cache_lookup((size_t)op->size);
-	void *p = kmalloc((size_t)op->size, gfp_of(op));
+	void *p = kmalloc((size_t)op->size, exec_gfp(op));
 	struct kmem_cache *s = kmalloc_cache_lookup((size_t)op->size);
 
 	if (!s && p)
@@ -423,7 +423,7 @@ void exec_alloc_from_sheaf(const struct op *op)
 		return;
 	s = model.cache[sh->mcache].s;
 	empty = sh->size == 0;
-	p = kmem_cache_alloc_from_sheaf(s, gfp_of(op), sh->sheaf);
+	p = kmem_cache_alloc_from_sheaf(s, exec_gfp(op), sh->sheaf);
 	if (empty && p)
 		model_fail(RULE_SHEAF, "alloc_from_sheaf on an empty sheaf returned an object");
 	model_obj_alloced((int)op->dst, OK_CACHE, sh->mcache, s, p, model.cache[sh->mcache].size,

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The background threads: RCU readers of published SLAB_TYPESAFE_BY_RCU objects, the
- * hotplug thread (the only source of cpu_down / cpu_up ops) and the destroy/recreate
- * thread (the only source of create / destroy ops after the epoch head).
+ * hotplug thread (the only source of cpu_down / cpu_up ops), the destroy/recreate thread
+ * (the only source of create / destroy ops after the epoch head) and the memory-pressure
+ * thread (the only source of pressure ops).
  */
 #include <errno.h>
 #include <string.h>
@@ -216,6 +217,68 @@ void *destroy_main(void *arg)
 			break;
 	}
 	check_reports(a);
+	rcu_thread_offline();
+	task_exit(&a->task);
+	return NULL;
+}
+
+/* ---- memory pressure ---------------------------------------------------------------------- */
+
+unsigned long pressure_swings;
+
+/*
+ * Every --pressure-ms, one node with memory gets a new free level: below min (only the
+ * reserves serve), between min and low, between low and high, or above high, each as
+ * likely; other users take or give back the pages that make it so. The level holds until
+ * the node's next swing, whatever the workers allocate and free meanwhile.
+ */
+static void pressure_step(struct actor *a)
+{
+	struct op op = { .kind = OP_PRESSURE, .node = -1 };
+	struct node_watermarks wm;
+	unsigned long used, budget, target, band;
+	int nid;
+
+	do
+		nid = (int)slab_rng_below(&a->rng, opt.nodes);
+	while (!node_state_memory(nid));
+	node_watermarks(nid, &wm);
+	budget = node_pages_total(nid);
+	used = node_pages_in_use(nid);
+	switch (slab_rng_below(&a->rng, 4)) {
+	case 0: target = slab_rng_below(&a->rng, (unsigned int)wm.min); break;
+	case 1: target = wm.min + slab_rng_below(&a->rng, (unsigned int)(wm.low - wm.min)); break;
+	case 2: target = wm.low + slab_rng_below(&a->rng, (unsigned int)(wm.high - wm.low)); break;
+	default: target = wm.high + slab_rng_below(&a->rng, (unsigned int)wm.high + 1); break;
+	}
+	band = used + target < budget ? budget - used - target : 0;
+	op.node = nid;
+	op.n = (int32_t)band;
+	actor_exec(a, &op);
+	__atomic_add_fetch(&pressure_swings, 1, __ATOMIC_RELAXED);
+}
+
+void *pressure_main(void *arg)
+{
+	struct actor *a = &pressure_actor;
+
+	task_init(&a->task, "pressure", 0);
+	task_switch(&a->task);
+	rcu_thread_online();
+	while (sleep_ms(opt.pressure_ms)) {
+		op_begin();
+		pressure_step(a);
+		op_end();
+	}
+	/* the others leave: the teardown frees into a machine without pressure */
+	op_begin();
+	for (int nid = 0; nid < (int)opt.nodes; nid++) {
+		struct op op = { .kind = OP_PRESSURE, .node = nid, .n = 0 };
+
+		if (node_state_memory(nid) && page_alloc_pressure(nid))
+			actor_exec(a, &op);
+	}
+	op_end();
 	rcu_thread_offline();
 	task_exit(&a->task);
 	return NULL;

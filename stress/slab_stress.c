@@ -45,10 +45,10 @@ struct machine stress_machine;
 
 pthread_rwlock_t world;
 pthread_mutex_t print_lock = PTHREAD_MUTEX_INITIALIZER;
-struct actor *actors[MAX_THREADS + 3];
+struct actor *actors[MAX_THREADS + 4];
 unsigned int nr_actors;
 struct actor workers[MAX_THREADS];
-struct actor destroy_actor, hotplug_actor, driver_actor;
+struct actor destroy_actor, hotplug_actor, pressure_actor, driver_actor;
 struct kmem_cache *shared_caches[NR_SHARED];
 struct rcu_slot rcu_slots[MAX_THREADS * SLOTS_PER_THREAD];
 pthread_mutex_t handoff_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -143,6 +143,14 @@ static void usage(FILE *f)
 		"  --seconds S        run time (1..%u, default 10)\n"
 		"  --seed X           PRNG seed (default: from the clock; printed)\n"
 		"  --hotplug-ms T     random cpu_down/cpu_up every T ms (0: off, default 10)\n"
+		"  --pressure-ms T    memory pressure: every T ms a node's free pages swing around\n"
+		"                     its watermarks (0: off, the default)\n"
+		"  --pages N          page budget per node with memory (%d..%d; default 1024 with\n"
+		"                     pressure, else %d)\n"
+		"  --min-free M       min watermark in pages, the reserves (4..N/4; default N/16 with\n"
+		"                     pressure, else 0)\n"
+		"  --reclaimers R     workers that run every op in PF_MEMALLOC context (0..threads;\n"
+		"                     default 1 with pressure, else 0)\n"
 		"  --validate-ms V    stop the world every V ms and validate every cache (0: off,\n"
 		"                     default 1000)\n"
 		"  --quiesce-ms Q     quiescent point every Q ms (1..3600000, default 200): failure\n"
@@ -155,7 +163,8 @@ static void usage(FILE *f)
 		"  --no-kasan         turn the KASAN emulation (quarantine, poisoning) off\n"
 		"  --help             this text\n"
 		"Exit status: 0 clean, 1 a report/leak/content mismatch, 2 bad usage.\n",
-		MAX_THREADS, PROG_MAX_CPUS, PROG_MAX_NODES, 1000000u);
+		MAX_THREADS, PROG_MAX_CPUS, PROG_MAX_NODES, 1000000u, PROG_MIN_PAGES, PROG_MAX_PAGES,
+		PROG_MAX_PAGES);
 }
 
 static void __attribute__((noreturn)) bad_usage(const char *fmt, ...)
@@ -194,7 +203,7 @@ static void parse_args(int argc, char **argv)
 {
 	enum { O_THREADS = 256, O_CPUS, O_NODES, O_MEMLESS, O_SECONDS, O_SEED, O_HOTPLUG,
 	       O_VALIDATE, O_QUIESCE, O_EPOCH, O_OUT, O_NOREPLAY, O_RTIMEOUT, O_BUG, O_NOKASAN,
-	       O_HELP };
+	       O_PRESSURE, O_PAGES, O_MINFREE, O_RECLAIMERS, O_HELP };
 	static const struct option longopts[] = {
 		{ "threads", required_argument, NULL, O_THREADS },
 		{ "cpus", required_argument, NULL, O_CPUS },
@@ -211,6 +220,10 @@ static void parse_args(int argc, char **argv)
 		{ "replay-timeout", required_argument, NULL, O_RTIMEOUT },
 		{ "bug", required_argument, NULL, O_BUG },
 		{ "no-kasan", no_argument, NULL, O_NOKASAN },
+		{ "pressure-ms", required_argument, NULL, O_PRESSURE },
+		{ "pages", required_argument, NULL, O_PAGES },
+		{ "min-free", required_argument, NULL, O_MINFREE },
+		{ "reclaimers", required_argument, NULL, O_RECLAIMERS },
 		{ "help", no_argument, NULL, O_HELP },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -273,6 +286,21 @@ static void parse_args(int argc, char **argv)
 		case O_NOKASAN:
 			opt.kasan = false;
 			break;
+		case O_PRESSURE:
+			opt.pressure_ms = (unsigned int)num("--pressure-ms", optarg, 0, 3600000, false);
+			break;
+		case O_PAGES:
+			opt.pages = (unsigned int)num("--pages", optarg, PROG_MIN_PAGES, PROG_MAX_PAGES, false);
+			opt.have_pages = true;
+			break;
+		case O_MINFREE:
+			opt.min_free = (unsigned int)num("--min-free", optarg, 0, PROG_MAX_PAGES / 4, false);
+			opt.have_min_free = true;
+			break;
+		case O_RECLAIMERS:
+			opt.reclaimers = (unsigned int)num("--reclaimers", optarg, 0, MAX_THREADS, false);
+			opt.have_reclaimers = true;
+			break;
 		case O_BUG: {
 			size_t len = strlen(opt.bugs);
 
@@ -292,6 +320,18 @@ static void parse_args(int argc, char **argv)
 	}
 	if (optind < argc)
 		bad_usage("unexpected argument '%s'", argv[optind]);
+	if (!opt.have_pages)
+		opt.pages = opt.pressure_ms ? 1024 : PROG_MAX_PAGES;
+	if (!opt.have_min_free)
+		opt.min_free = opt.pressure_ms ? opt.pages / 16 : 0;
+	if (!opt.have_reclaimers)
+		opt.reclaimers = opt.pressure_ms ? 1 : 0;
+	if (opt.min_free > opt.pages / 4)
+		bad_usage("--min-free %u is more than a quarter of --pages %u", opt.min_free, opt.pages);
+	if (opt.pressure_ms && opt.min_free < 4)
+		bad_usage("--pressure-ms needs --min-free of at least 4 (the watermarks it swings around)");
+	if (opt.reclaimers > opt.threads)
+		bad_usage("--reclaimers %u is more than --threads %u", opt.reclaimers, opt.threads);
 	if (!have_seed)
 		opt.seed = (unsigned long)time(NULL) ^ ((unsigned long)getpid() << 16);
 }
@@ -331,9 +371,10 @@ static void draw_shape(void)
 static void build_cmdline(void)
 {
 	int n = snprintf(stress_cmdline, sizeof(stress_cmdline),
-			 "slab-stress --threads %u --cpus %u --nodes %u --memoryless %#lx --seconds %u --seed %lu --hotplug-ms %u --validate-ms %u --quiesce-ms %u --epoch-ops %u%s",
+			 "slab-stress --threads %u --cpus %u --nodes %u --memoryless %#lx --seconds %u --seed %lu --hotplug-ms %u --validate-ms %u --quiesce-ms %u --epoch-ops %u --pressure-ms %u --pages %u --min-free %u --reclaimers %u%s",
 			 opt.threads, opt.cpus, opt.nodes, opt.memoryless, opt.seconds, opt.seed,
 			 opt.hotplug_ms, opt.validate_ms, opt.quiesce_ms, opt.epoch_ops,
+			 opt.pressure_ms, opt.pages, opt.min_free, opt.reclaimers,
 			 opt.kasan ? "" : " --no-kasan");
 	char *bugs = strdup(opt.bugs);
 
@@ -473,7 +514,7 @@ static void add_actor(struct actor *a)
 int main(int argc, char **argv)
 {
 	struct platform_config cfg;
-	pthread_t readers[MAX_READERS], hp_th, destroy_th;
+	pthread_t readers[MAX_READERS], hp_th, destroy_th, pressure_th;
 	unsigned int nr_readers = MAX_READERS;
 	char err[1024], shape[256], sig[PROG_SIG_LEN];
 	const char *why;
@@ -500,6 +541,8 @@ int main(int argc, char **argv)
 	cfg.kasan = opt.kasan;
 	cfg.report_mode = REPORT_COUNT;
 	cfg.rcu = RCU_LIBURCU;
+	cfg.arena_pages = opt.pages;
+	cfg.min_free_pages = opt.min_free;
 	why = platform_config_valid(&cfg);
 	if (why)
 		bad_usage("bad machine: %s", why);
@@ -514,6 +557,8 @@ int main(int argc, char **argv)
 		if (prog_quarantine_sizes[q] == cfg.quarantine_bytes)
 			stress_machine.qidx = (uint8_t)q;
 	stress_machine.misuse = 0;
+	stress_machine.pages = opt.pages == PROG_MAX_PAGES ? 0 : (uint16_t)opt.pages;
+	stress_machine.min_free = (uint16_t)opt.min_free;
 	machine_format(&stress_machine, shape, sizeof(shape));
 	build_cmdline();
 	fprintf(stderr, "slab-stress: seed %lu, %s, %u workers\nslab-stress: rerun: %s\n", opt.seed,
@@ -536,8 +581,10 @@ int main(int argc, char **argv)
 	}
 	actor_init(&destroy_actor, ACT_DESTROY, 0, "destroy");
 	actor_init(&hotplug_actor, ACT_HOTPLUG, 0, "hotplug");
+	actor_init(&pressure_actor, ACT_PRESSURE, 0, "pressure");
 	add_actor(&destroy_actor);
 	add_actor(&hotplug_actor);
+	add_actor(&pressure_actor);
 	add_actor(&driver_actor);
 
 	/* the shared caches, created by the driver's own create ops */
@@ -561,6 +608,8 @@ int main(int argc, char **argv)
 		pthread_create(&readers[i], NULL, reader_main, (void *)(uintptr_t)i);
 	if (opt.hotplug_ms)
 		pthread_create(&hp_th, NULL, hotplug_main, NULL);
+	if (opt.pressure_ms)
+		pthread_create(&pressure_th, NULL, pressure_main, NULL);
 	pthread_create(&destroy_th, NULL, destroy_main, NULL);
 
 	t0 = last = last_validate = last_quiesce = now_sec();
@@ -602,6 +651,8 @@ int main(int argc, char **argv)
 		pthread_join(readers[i], NULL);
 	if (opt.hotplug_ms)
 		pthread_join(hp_th, NULL);
+	if (opt.pressure_ms)
+		pthread_join(pressure_th, NULL);
 	pthread_join(destroy_th, NULL);
 
 	/* Teardown on the main task, logged: give everything back, destroy every cache. */
@@ -674,6 +725,9 @@ int main(int argc, char **argv)
 	printf("  %-28s %lu\n", "allocations returning NULL", nulls);
 	printf("  %-28s %lu (down %lu, up %lu, -EBUSY %lu)\n", "hotplug events", hotplug_events(),
 	       hp_down, hp_up, hp_busy);
+	printf("  %-28s %lu swings, %lu reserve pages given, %lu refused by a watermark, %lu reclaimer workers\n",
+	       "memory pressure", __atomic_load_n(&pressure_swings, __ATOMIC_RELAXED),
+	       page_alloc_reserve_pages(), page_alloc_refused(), (unsigned long)opt.reclaimers);
 	printf("  %-28s %lu\n", "grace periods", rcu_grace_periods());
 	printf("  %-28s %lu\n", "rcu callbacks invoked", rcu_callbacks_invoked());
 	printf("  %-28s %lu checks, %lu with stable slot\n", "rcu reader checks",

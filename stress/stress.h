@@ -36,10 +36,11 @@ enum { C_NORM, C_RCU, C_SHEAF, NR_SHARED };
 struct stress_opt {
 	unsigned int threads, cpus, nodes, seconds, hotplug_ms, validate_ms, quiesce_ms;
 	unsigned int epoch_ops, replay_timeout;
+	unsigned int pressure_ms, pages, min_free, reclaimers;	/* memory pressure */
 	unsigned long memoryless;
 	unsigned long seed;
 	bool kasan, replay;
-	bool have_cpus, have_nodes, have_memoryless;
+	bool have_cpus, have_nodes, have_memoryless, have_pages, have_min_free, have_reclaimers;
 	char bugs[512];
 	unsigned int nr_bugs;
 	char out[512];
@@ -72,6 +73,7 @@ struct aobj {
 struct asheaf {
 	struct slab_sheaf *p;
 	uint32_t g;
+	bool reserves;		/* lent or refilled with the right to the reserves */
 };
 
 struct acache {
@@ -80,7 +82,7 @@ struct acache {
 	struct op create;	/* the create op (local dst), re-emitted at an epoch head */
 };
 
-enum actor_kind { ACT_WORKER, ACT_DESTROY, ACT_HOTPLUG, ACT_DRIVER };
+enum actor_kind { ACT_WORKER, ACT_DESTROY, ACT_HOTPLUG, ACT_PRESSURE, ACT_DRIVER };
 
 struct actor {
 	int idx;		/* workers: 0..threads-1 (RCU slots, task CPU) */
@@ -110,10 +112,10 @@ struct actor {
 /* ---- shared state ---- */
 extern pthread_rwlock_t world;		/* ops: read; stop-the-world points: write */
 extern pthread_mutex_t print_lock;
-extern struct actor *actors[MAX_THREADS + 3];
+extern struct actor *actors[MAX_THREADS + 4];
 extern unsigned int nr_actors;
 extern struct actor workers[MAX_THREADS];
-extern struct actor destroy_actor, hotplug_actor, driver_actor;
+extern struct actor destroy_actor, hotplug_actor, pressure_actor, driver_actor;
 extern struct kmem_cache *shared_caches[NR_SHARED];
 extern const struct op shared_create[NR_SHARED];
 
@@ -138,6 +140,7 @@ extern unsigned int handoff_nr;
 extern unsigned long reader_checks, reader_hits;	/* atomic */
 extern unsigned long dyn_cycles, dyn_objects;		/* atomic */
 extern unsigned long hp_down, hp_up, hp_busy;		/* atomic */
+extern unsigned long pressure_swings;			/* atomic */
 
 bool stopping(void);
 void request_stop(void);
@@ -155,6 +158,8 @@ void actor_init(struct actor *a, enum actor_kind kind, int idx, const char *name
 void actor_reset(struct actor *a, bool with_dyn);
 /* Check, log and run one op in local handles (the caller holds `world`). */
 bool actor_exec(struct actor *a, struct op *op);
+/* The same inside memalloc_enter .. memalloc_leave on one CPU: a reclaimer's op. */
+bool actor_exec_memalloc(struct actor *a, struct op *op);
 /* Give back every object and sheaf the actor holds, on the calling task's CPU. */
 void actor_give_back(struct actor *a);
 /* Adopt a hand-off object into a's handle space (phantom op: not logged). */
@@ -172,6 +177,8 @@ long stress_report_context(void);	/* the running op's seq, for reports */
 void *reader_main(void *arg);
 void *hotplug_main(void *arg);
 void *destroy_main(void *arg);
+/* Other users' pages on the nodes with memory, swung around the watermarks. */
+void *pressure_main(void *arg);
 /* Bring every offline CPU up, logged as the hotplug thread's cpu_up ops. */
 void hotplug_all_up(void);
 

@@ -38,11 +38,6 @@ void stress_ctor(void *obj)
 	__atomic_store_n((uint64_t *)obj, SLAB_CTOR_MAGIC, __ATOMIC_RELAXED);
 }
 
-static gfp_t gfp_of(const struct op *op)
-{
-	return op->gfp == GFPC_NOWAIT ? GFP_NOWAIT : op->gfp == GFPC_ATOMIC ? GFP_ATOMIC : GFP_KERNEL;
-}
-
 /* ---- handle maps ------------------------------------------------------------------------ */
 
 static void *grow(void *p, uint32_t *cap, uint32_t need, size_t elem)
@@ -282,6 +277,24 @@ static struct kmem_cache *obj_cache(struct actor *a, uint32_t h)
 	return cache_of(a, (uint32_t)pstate_obj(&a->st, h)->cache);
 }
 
+/* An allocation without the right to the reserves got no object of a reserve slab (the
+ * model's PFMEMALLOC rule, checked live: the replay may not reach the same watermarks). */
+static void reserves_ok(struct actor *a, const struct op *op, const void *p, bool reserves)
+{
+	if (!p || reserves || !slab_object_pfmemalloc(p))
+		return;
+	pthread_mutex_lock(&print_lock);
+	fprintf(stderr, "slab-stress: PFMEMALLOC by %s: %s without the right to the reserves got %p of a reserve slab\n",
+		a->name, op_name((enum op_kind)op->kind), p);
+	pthread_mutex_unlock(&print_lock);
+	stress_fail("MODEL_PFMEMALLOC in %s", op_name((enum op_kind)op->kind));
+}
+
+static bool op_reserves(const struct op *op)
+{
+	return gfp_pfmemalloc_allowed(exec_gfp(op));
+}
+
 /* ---- the run table ------------------------------------------------------------------------ */
 
 static const char *const dyn_name = "stress-dyn";
@@ -308,23 +321,26 @@ static void run_create(struct actor *a, const struct op *op)
 static void run_alloc(struct actor *a, const struct op *op)
 {
 	struct kmem_cache *s = cache_of(a, op->cache);
-	void *p = op->kind == OP_ALLOC_NODE ? kmem_cache_alloc_node(s, gfp_of(op), op->node) :
-					      kmem_cache_alloc(s, gfp_of(op));
+	void *p = op->kind == OP_ALLOC_NODE ? kmem_cache_alloc_node(s, exec_gfp(op), op->node) :
+					      kmem_cache_alloc(s, exec_gfp(op));
 
+	reserves_ok(a, op, p, op_reserves(op));
 	bind(a, op->dst, p, cache_bind_info(a, op->cache));
 }
 
 static void run_alloc_bulk(struct actor *a, const struct op *op)
 {
 	void *arr[PROG_MAX_LIST];
-	int got = kmem_cache_alloc_bulk(cache_of(a, op->cache), gfp_of(op), (size_t)op->n, arr);
+	int got = kmem_cache_alloc_bulk(cache_of(a, op->cache), exec_gfp(op), (size_t)op->n, arr);
 
 	if (got != 0 && got != op->n) {
 		stress_fail("STRESS_BULK in kmem_cache_alloc_bulk");
 		got = 0;	/* leave them: the report says enough */
 	}
-	for (int i = 0; i < op->n; i++)
+	for (int i = 0; i < op->n; i++) {
+		reserves_ok(a, op, got ? arr[i] : NULL, op_reserves(op));
 		bind(a, op->dst + (uint32_t)i, got ? arr[i] : NULL, cache_bind_info(a, op->cache));
+	}
 }
 
 static void run_free(struct actor *a, const struct op *op)
@@ -363,8 +379,10 @@ static void run_kfree_rcu(struct actor *a, const struct op *op)
 static void run_kmalloc(struct actor *a, const struct op *op)
 {
 	struct bind_info b = { .size = (uint32_t)op->size };
+	void *p = kmalloc((size_t)op->size, exec_gfp(op));
 
-	bind(a, op->dst, kmalloc((size_t)op->size, gfp_of(op)), b);
+	reserves_ok(a, op, p, op_reserves(op));
+	bind(a, op->dst, p, b);
 }
 
 static void run_kfree(struct actor *a, const struct op *op)
@@ -377,11 +395,12 @@ static void run_kfree(struct actor *a, const struct op *op)
 
 static void run_prefill(struct actor *a, const struct op *op)
 {
-	struct slab_sheaf *sh = kmem_cache_prefill_sheaf(cache_of(a, op->cache), gfp_of(op),
+	struct slab_sheaf *sh = kmem_cache_prefill_sheaf(cache_of(a, op->cache), exec_gfp(op),
 							 (unsigned int)op->n);
 	struct asheaf *s = sheaf_slot(a, op->dst);
 
 	s->p = sh;
+	s->reserves = op_reserves(op);
 	if (!sh) {
 		struct op ret = { .kind = OP_RETURN_SHEAF, .sheaf = op->dst, .node = -1 };
 
@@ -400,8 +419,9 @@ static uint32_t sheaf_cache(struct actor *a, uint32_t sh)
 static void run_alloc_from_sheaf(struct actor *a, const struct op *op)
 {
 	uint32_t c = sheaf_cache(a, op->sheaf);
-	void *p = kmem_cache_alloc_from_sheaf(cache_of(a, c), gfp_of(op), a->sheaf[op->sheaf].p);
+	void *p = kmem_cache_alloc_from_sheaf(cache_of(a, c), exec_gfp(op), a->sheaf[op->sheaf].p);
 
+	reserves_ok(a, op, p, a->sheaf[op->sheaf].reserves);
 	bind(a, op->dst, p, cache_bind_info(a, c));
 }
 
@@ -409,7 +429,8 @@ static void run_refill(struct actor *a, const struct op *op)
 {
 	struct asheaf *s = &a->sheaf[op->sheaf];
 
-	kmem_cache_refill_sheaf(cache_of(a, sheaf_cache(a, op->sheaf)), gfp_of(op), &s->p,
+	s->reserves |= op_reserves(op);
+	kmem_cache_refill_sheaf(cache_of(a, sheaf_cache(a, op->sheaf)), exec_gfp(op), &s->p,
 				(unsigned int)op->n);
 }
 
@@ -417,7 +438,7 @@ static void run_return_sheaf(struct actor *a, const struct op *op)
 {
 	struct asheaf *s = &a->sheaf[op->sheaf];
 
-	kmem_cache_return_sheaf(cache_of(a, sheaf_cache(a, op->sheaf)), gfp_of(op), s->p);
+	kmem_cache_return_sheaf(cache_of(a, sheaf_cache(a, op->sheaf)), exec_gfp(op), s->p);
 	s->p = NULL;
 	a->sheaves--;
 }
@@ -457,6 +478,21 @@ static void run_write(struct actor *a, const struct op *op)
 	slab_tag_write(o->p, o->size, o->ctor, o->tag, o->typesafe);
 }
 
+static void run_memalloc_enter(struct actor *a, const struct op *op)
+{
+	memalloc_noreclaim_save();
+}
+
+static void run_memalloc_leave(struct actor *a, const struct op *op)
+{
+	memalloc_noreclaim_restore(0);
+}
+
+static void run_pressure(struct actor *a, const struct op *op)
+{
+	page_alloc_set_pressure(op->node, (unsigned long)op->n);
+}
+
 /* gp / rcu_cb: what the driver saw liburcu do; nothing to run. */
 static void run_observed(struct actor *a, const struct op *op)
 {
@@ -483,6 +519,9 @@ static void (*const run[NR_OP_KINDS])(struct actor *, const struct op *) = {
 	[OP_RCU_CB] = run_observed,
 	[OP_READ] = run_read,
 	[OP_WRITE] = run_write,
+	[OP_MEMALLOC_ENTER] = run_memalloc_enter,
+	[OP_MEMALLOC_LEAVE] = run_memalloc_leave,
+	[OP_PRESSURE] = run_pressure,
 };
 
 /* ---- executing one op ------------------------------------------------------------------- */
@@ -542,15 +581,14 @@ static void to_global(struct actor *a, const struct op *op, struct op *g)
 	}
 }
 
-bool actor_exec(struct actor *a, struct op *op)
+/* actor_exec() on the CPU the caller occupies. */
+static bool exec_occupied(struct actor *a, struct op *op)
 {
 	char err[160];
 	struct op g;
 
-	cpu_occupy();
 	op->cpu = (uint8_t)smp_processor_id();
 	if (!run[op->kind] || prog_check(&a->st, op, err, sizeof(err))) {
-		cpu_unoccupy();
 		pthread_mutex_lock(&print_lock);
 		fprintf(stderr, "slab-stress: %s built an invalid %s op: %s\n", a->name,
 			op_name((enum op_kind)op->kind), run[op->kind] ? err : "no run function");
@@ -563,10 +601,37 @@ bool actor_exec(struct actor *a, struct op *op)
 	cur_seq = log_append(a, &g);
 	run[op->kind](a, op);
 	cur_seq = ~0ULL;
-	cpu_unoccupy();
 	a->op_count[op->kind]++;
 	__atomic_add_fetch(&a->ops, 1, __ATOMIC_RELAXED);
 	return true;
+}
+
+bool actor_exec(struct actor *a, struct op *op)
+{
+	bool ok;
+
+	cpu_occupy();
+	ok = exec_occupied(a, op);
+	cpu_unoccupy();
+	return ok;
+}
+
+/* One CPU for the three ops: the task's PF_MEMALLOC and the log's memalloc_enter name the
+ * same CPU, and no other actor's op runs there in between. */
+bool actor_exec_memalloc(struct actor *a, struct op *op)
+{
+	struct op enter = { .kind = OP_MEMALLOC_ENTER, .node = -1 };
+	struct op leave = { .kind = OP_MEMALLOC_LEAVE, .node = -1 };
+	bool ok;
+
+	cpu_occupy();
+	ok = exec_occupied(a, &enter);
+	if (ok) {
+		ok = exec_occupied(a, op);
+		ok = exec_occupied(a, &leave) && ok;
+	}
+	cpu_unoccupy();
+	return ok;
 }
 
 void actor_give_back(struct actor *a)
@@ -751,8 +816,13 @@ static void worker_step(struct actor *a)
 		handoff_push(a);
 	else if (r < 6)
 		handoff_pop(a);
-	else if (gen_op(a, &op))
-		actor_exec(a, &op);
+	else if (gen_op(a, &op)) {
+		/* the first --reclaimers workers reclaim: every op in PF_MEMALLOC context */
+		if ((unsigned int)a->idx < opt.reclaimers)
+			actor_exec_memalloc(a, &op);
+		else
+			actor_exec(a, &op);
+	}
 	op_end();
 }
 

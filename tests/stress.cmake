@@ -16,10 +16,15 @@ if(TARGET slab-stress)
   # nodes, memoryless nodes and CPUs drawn from the seed
   add_test(NAME stress.short_clean_shape
            COMMAND slab-stress --seconds ${_stress_secs} --seed 7 --out ${_stress_out})
+  # memory pressure swinging around the watermarks, a reclaiming worker
+  add_test(NAME stress.short_clean_pressure
+           COMMAND slab-stress --seconds ${_stress_secs} --threads 4 --cpus 4 --hotplug-ms 10 --seed 3
+                   --pressure-ms 5 --out ${_stress_out})
   # out-of-range, negative, non-numeric, overflowing and empty values: exit 2
   add_test(NAME stress.bad_flags
-           COMMAND sh -c "for a in '--seconds -1' '--seconds 0' '--seconds x' '--seconds 99999999999999999999' '--threads 0' '--cpus 9' '--nodes 0' '--nodes 1 --memoryless 0x1' '--validate-ms -5' '--hotplug-ms 1e3' '--bug='; do $<TARGET_FILE:slab-stress> $a >/dev/null 2>&1; rc=$?; [ $rc -eq 2 ] || { echo \"$a: exit $rc, want 2\"; exit 1; }; done")
-  set_tests_properties(stress.short_clean stress.short_clean_shape stress.bad_flags PROPERTIES
+           COMMAND sh -c "for a in '--seconds -1' '--seconds 0' '--seconds x' '--seconds 99999999999999999999' '--threads 0' '--cpus 9' '--nodes 0' '--nodes 1 --memoryless 0x1' '--validate-ms -5' '--hotplug-ms 1e3' '--bug=' '--pages 8' '--pages 20000' '--pages 64 --min-free 17' '--pressure-ms 5 --min-free 0' '--threads 2 --reclaimers 3' '--pressure-ms -1'; do $<TARGET_FILE:slab-stress> $a >/dev/null 2>&1; rc=$?; [ $rc -eq 2 ] || { echo \"$a: exit $rc, want 2\"; exit 1; }; done")
+  set_tests_properties(stress.short_clean stress.short_clean_shape stress.short_clean_pressure
+                       stress.bad_flags PROPERTIES
                        TIMEOUT 180)
 
   if(SLAB_SEEDED_BUGS)
@@ -30,7 +35,12 @@ if(TARGET slab-stress)
     add_test(NAME stress.failure_trace_replays
              COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/stress_detect.sh --trace $<TARGET_FILE:slab-stress>
                      destroy_no_rcu_barrier "SLAB_LEAK in" 5 5)
-    set(_detect_tests stress.detects_destroy_no_rcu_barrier stress.failure_trace_replays)
+    # a reclaimer's refill of a returned sheaf fills the barn from the reserves
+    add_test(NAME stress.detects_return_sheaf_refill_reserves
+             COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/stress_detect.sh --pressure-ms 5 $<TARGET_FILE:slab-stress>
+                     return_sheaf_refill_reserves "MODEL_PFMEMALLOC in" 3 5)
+    set(_detect_tests stress.detects_destroy_no_rcu_barrier stress.failure_trace_replays
+                      stress.detects_return_sheaf_refill_reserves)
     if(SLAB_LOCKDEP)
       add_test(NAME stress.detects_flush_rcu_no_cpus_lock
                COMMAND ${_detect} flush_rcu_no_cpus_lock "LOCK_NOT_HELD in lockdep_assert_cpus_held" 3 5)
