@@ -2,7 +2,8 @@
 # Every seeded bug's time to detect by every driver, for the table scripts/seeded_table.py
 # puts into README.md: bench/fuzz_ttd.sh for fuzz_ops and fuzz_sched, from an empty corpus
 # and from the committed seeds (the first report counts: --want any), then
-# bench/stress_detect_rate.sh --all in the asan preset, then seeded_table.py --write. The
+# bench/stress_detect_rate.sh --all in the asan preset with memory pressure as make stress
+# has it (--pressure-ms 5), then seeded_table.py --write. The
 # two fuzz targets run side by side, one core each (JOBS=1: one after the other).
 #
 # usage: bench/seeded_ttd.sh [--seeds N] [--max-time S] [--stress-runs N] [--stress-seconds S]
@@ -49,6 +50,6 @@ else
   one_target fuzz_sched
 fi
 "$root/bench/stress_detect_rate.sh" --all --preset asan --runs "$sruns" --seconds "$ssecs" \
-  --out "$root/bench/results/stress_detect.all.md"
+  --pressure-ms 5 --out "$root/bench/results/stress_detect.all.md"
 "$root/scripts/seeded_table.py" --write
 echo "seeded_ttd: README.md's seeded-bug table and bench/results/seeded_bugs.md updated"

@@ -4,13 +4,14 @@
 # bench/results/stress_detect.md: detected runs out of N per bug and preset.
 #
 # usage: bench/stress_detect_rate.sh [--runs N] [--seconds S] [--preset P]... [--out FILE]
-#                                    [--bug B]... | [--all]
+#                                    [--pressure-ms T] [--bug B]... | [--all]
+#   --pressure-ms T: memory pressure as make stress has it (default 0: off)
 #   default bugs: destroy_no_rcu_barrier and flush_rcu_no_cpus_lock, each detected by the
 #   report that names it; --bug B (or --all, every seeded bug): B, detected by any report
 set -euo pipefail
 source "$(dirname "$0")/../scripts/lib.sh"
 
-runs=10 secs=60 out=$root/bench/results/stress_detect.md
+runs=10 secs=60 out=$root/bench/results/stress_detect.md pressure=0
 presets=() bugs=() all=0
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -18,14 +19,16 @@ while [ $# -gt 0 ]; do
     --seconds) secs=$(opt_value stress_detect_rate "$1" "${2:-}"); shift 2 ;;
     --preset) presets+=("$(opt_value stress_detect_rate "$1" "${2:-}")"); shift 2 ;;
     --out) out=$(opt_value stress_detect_rate "$1" "${2:-}"); shift 2 ;;
+    --pressure-ms) pressure=$(opt_value stress_detect_rate "$1" "${2:-}"); shift 2 ;;
     --bug) bugs+=("$(opt_value stress_detect_rate "$1" "${2:-}")"); shift 2 ;;
     --all) all=1; shift ;;
-    -h|--help) sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "stress_detect_rate: unknown argument '$1' (see --help)" >&2; exit 2 ;;
   esac
 done
 positive_int stress_detect_rate --runs "$runs"
 positive_int stress_detect_rate --seconds "$secs"
+case "$pressure" in ''|*[!0-9]*) echo "stress_detect_rate: --pressure-ms takes a whole number, not '$pressure'" >&2; exit 2 ;; esac
 [ ${#presets[@]} -gt 0 ] || presets=(asan tsan)
 # bug and the report signature that names it (tests/stress.cmake uses the same pairs)
 checks=("destroy_no_rcu_barrier|SLAB_LEAK in kmem_cache_destroy"
@@ -35,7 +38,7 @@ checks=("destroy_no_rcu_barrier|SLAB_LEAK in kmem_cache_destroy"
 "$root/scripts/deps.sh" --check 2>/dev/null || "$root/scripts/deps.sh"
 mkdir -p "$(dirname "$out")"
 {
-  echo "# slab-stress detection rate: seeds 1..$runs, ${secs}s each, 4 threads, 4 CPUs, hotplug every 10 ms$([ $all = 1 ] || [ ${#bugs[@]} -gt 0 ] && echo ", detected by any report")"
+  echo "# slab-stress detection rate: seeds 1..$runs, ${secs}s each, 4 threads, 4 CPUs, hotplug every 10 ms$([ "$pressure" = 0 ] || echo ", memory pressure every $pressure ms")$([ $all = 1 ] || [ ${#bugs[@]} -gt 0 ] && echo ", detected by any report")"
   echo
   echo "| bug | preset | detected | seconds to the report, per run |"
   echo "|---|---|---:|---|"
@@ -53,7 +56,8 @@ for p in "${presets[@]}"; do
   fi
   for c in "${checks[@]}"; do
     bug=${c%%|*} sig=${c#*|}
-    log=$("$root/tests/stress_detect.sh" --rate "$dir/bin/slab-stress" "$bug" "$sig" "$runs" "$secs" || true)
+    log=$("$root/tests/stress_detect.sh" --rate --pressure-ms "$pressure" "$dir/bin/slab-stress" "$bug" "$sig" \
+          "$runs" "$secs" || true)
     echo "$log"
     det=$(grep -oE 'detected [0-9]+/[0-9]+' <<<"$log" | tail -1 | cut -d' ' -f2)
     times=$(grep -oE 'after [0-9.]+s' <<<"$log" | awk '{ printf "%s%s", sep, $2; sep = " " }')
