@@ -62,7 +62,8 @@ bool slab_object_pfmemalloc(const void *x)
 {
 	struct slab *slab = virt_to_slab(x);
 
-	return slab && (slab->flags & BIT(SL_pfmemalloc));
+	/* SL_partial changes beside it with atomic ops on other CPUs */
+	return slab && (__atomic_load_n(&slab->flags, __ATOMIC_RELAXED) & BIT(SL_pfmemalloc));
 }
 
 unsigned int slab_sheaf_pfmemalloc_objects(const struct slab_sheaf *sheaf)
