@@ -14,7 +14,7 @@ OUT_DIR=${OUT_DIR:-$root/fuzz-out}
 all=$(fuzz_targets)
 TARGETS=${TARGETS:-$all}
 for t in $TARGETS; do grep -qx "$t" <<<"$all" || { echo "corpus-merge: '$t' is not a fuzz target" >&2; exit $EXIT_USAGE; }; done
-read -ra targets <<<"$TARGETS"
+read -ra targets <<<"${TARGETS//$'\n'/ }"	# every target, not the first line only
 bdir=$(BUILD_DIR= build_preset fuzz "${targets[@]}") || die_error corpus-merge "building preset fuzz failed"
 [ "${ENGINE:-libfuzzer}" = afl ] && { adir=$(BUILD_DIR= build_preset afl "${targets[@]}") || die_error corpus-merge "building preset afl failed"; }
 export ASAN_OPTIONS=detect_leaks=0:abort_on_error=1:symbolize=0

@@ -48,7 +48,8 @@ TARGETS=${TARGETS:-$all_targets}
 for t in $TARGETS; do
   grep -qx "$t" <<<"$all_targets" || usage "TARGETS: '$t' is not a fuzz target (fuzz/CMakeLists.txt has: $(echo $all_targets))"
 done
-read -ra targets <<<"$TARGETS"
+# fuzz_targets gives one per line: every target, not only the first line
+read -ra targets <<<"${TARGETS//$'\n'/ }"
 [ ${#targets[@]} -gt 0 ] || usage "TARGETS is empty"
 STATUS_INTERVAL=${STATUS_INTERVAL:-60}
 positive_int fuzz STATUS_INTERVAL "$STATUS_INTERVAL"
