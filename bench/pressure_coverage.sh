@@ -58,9 +58,11 @@ rows = {}
 for line in open(path):
     f = line.split()
     # Name Regions Miss Cover Lines Miss Cover Branches Miss Cover
-    if len(f) >= 7 and f[0] in wanted and f[3].endswith("%"):
+    # A static function is listed as file:name.
+    name = f[0].split(":")[-1] if f else ""
+    if len(f) >= 7 and name in wanted and f[3].endswith("%"):
         br = (int(f[7]), int(f[8])) if len(f) >= 10 else (0, 0)
-        rows[f[0]] = (int(f[4]), int(f[5]), br[0], br[1])
+        rows[name] = (int(f[4]), int(f[5]), br[0], br[1])
 print(f"\n## {t}\n")
 print("| function | lines reached | branches reached |")
 print("|---|---:|---:|")
@@ -74,6 +76,22 @@ for name in wanted:
     pb = f"{b - bm}/{b}" if b else "-"
     print(f"| `{name}` | {l - m}/{l} ({100.0 * (l - m) / l:.0f}%) | {pb} |")
 print(f"| **all** | **{tl - tm}/{tl} ({100.0 * (tl - tm) / tl:.0f}%)** | **{tb - tbm}/{tb}** |")
+PY
+  llvm-cov show "$bdir/bin/${t}_replay" -instr-profile="$prof" "$root/allocator/slub.c" \
+    >"$dir/coverage/$t.slub.txt"
+  python3 - "$dir/coverage/$t.slub.txt" >>"$out" <<'PY'
+import re, sys
+# Every executable line of slub.c that names the reserves: how many the corpus ran.
+lines = []
+for line in open(sys.argv[1]):
+    m = re.match(r"\s*(\d+)\|\s*([0-9.]+[kMG]?)?\|(.*)", line.rstrip("\n"))
+    if m and m.group(2) and re.search(r"pfmemalloc|NOMEMALLOC|MEMALLOC", m.group(3)):
+        lines.append((int(m.group(1)), m.group(2) != "0", m.group(3).strip()))
+ran = sum(1 for _, r, _ in lines if r)
+print(f"\nExecutable lines of `allocator/slub.c` naming the reserves (pfmemalloc, MEMALLOC): "
+      f"**{ran}/{len(lines)}** run.", end="")
+missed = [f"{n}: `{text}`" for n, r, text in lines if not r]
+print(" Not run:\n" + "".join(f"\n- {m}" for m in missed) if missed else "")
 PY
 done
 cat "$out"
