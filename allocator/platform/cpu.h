@@ -40,7 +40,6 @@ struct task {
 	struct {
 		const void *lock;
 		int class_id;
-		bool trylock;
 	} held[16];
 };
 

@@ -188,7 +188,6 @@ void lockdep_acquire(struct lock_common *l, bool trylock, const char *func)
 		if (t->nr_held < (int)ARRAY_SIZE(t->held)) {
 			t->held[t->nr_held].lock = l;
 			t->held[t->nr_held].class_id = -1;
-			t->held[t->nr_held].trylock = trylock;
 			t->nr_held++;
 		}
 		return;
@@ -206,7 +205,6 @@ void lockdep_acquire(struct lock_common *l, bool trylock, const char *func)
 	}
 	t->held[t->nr_held].lock = l;
 	t->held[t->nr_held].class_id = cls;
-	t->held[t->nr_held].trylock = trylock;
 	t->nr_held++;
 }
 
