@@ -3,6 +3,8 @@
  * The KASAN platform on a fake cache (objects in a host buffer, a release callback that
  * records what the quarantine gives back), independent of the allocator.
  */
+#include <pthread.h>
+#include <sched.h>
 #include "harness.h"
 
 #define FAKE_MAX	256
@@ -159,6 +161,129 @@ TEST(quarantine_over_budget_frees_oldest)
 	i = fc.nr_released;
 	kasan_quarantine_reduce();
 	CHECK_EQ(fc.nr_released, (int)i);
+	fake_destroy(&fc);
+	CHECK_EQ(fc.nr_released, (int)n);
+}
+
+/*
+ * Spilled queues fill the ring batch by batch and reduce frees the oldest batches only
+ * until the ring is within budget (mm/kasan/quarantine.c): the ring keeps more than its
+ * 32 KiB budget less one ~8 KiB batch, not just CPU 0's queue (at most 8 KiB).
+ */
+TEST(quarantine_reduce_keeps_newest_batches)
+{
+	struct fake_cache fc;
+	unsigned int i, n;
+	size_t per;
+
+	test_config.quarantine_bytes = 64 << 10;
+	test_reinit();
+	fake_init(&fc, "newest", 1000, 160, false);
+	per = obj_bytes(&fc);
+	REQUIRE(per >= 1000);
+	n = (unsigned int)((128 << 10) / per);
+	for (i = 0; i < n; i++) {
+		fake_alloc(&fc, i);
+		CHECK(fake_free(&fc, i));
+	}
+	kasan_quarantine_reduce();
+	CHECK(fc.nr_released > 0);
+	CHECK(kasan_quarantine_bytes() <= (64 << 10));
+	CHECK(kasan_quarantine_bytes() > (24 << 10) - per);
+	/* an object of the newest batch: CPU 0's queue holds at most 8 KiB after it */
+	CHECK_EQ(kasan_get_state(&fc.kc, obj(&fc, n - 1 - (unsigned int)((8 << 10) / per))),
+		 KASAN_STATE_QUARANTINED);
+	fake_destroy(&fc);
+	CHECK_EQ(fc.nr_released, (int)n);
+}
+
+/*
+ * A reducer gives its batches back outside quarantine_lock. remove_cache must wait for it
+ * (the kernel's synchronize_srcu(&remove_cache_srcu)): when it returns, every object of
+ * the cache is back in its slab, none still on its way in another thread's reduce.
+ */
+static struct fake_cache *race_fc;
+static pthread_t race_reducer, race_remover;
+static bool race_started;
+static int race_remover_waited;		/* atomic: remove_cache waited for a reducer */
+static int race_remover_done;		/* atomic: remove_cache returned */
+static int race_released_at_return;	/* objects released when it returned */
+static bool race_gate;			/* the reducer's first release opens the race */
+
+static void race_point(int id)
+{
+	(void)id;
+}
+
+static void race_wait(const void *on, const char *what)
+{
+	(void)on;
+	(void)what;
+	__atomic_store_n(&race_remover_waited, 1, __ATOMIC_RELEASE);
+	sched_yield();
+}
+
+static const struct sched_ops race_ops = { .point = race_point, .wait = race_wait };
+
+static void *race_remove(void *arg)
+{
+	(void)arg;
+	kasan_quarantine_remove_cache(&race_fc->kc);
+	race_released_at_return = race_fc->nr_released;
+	__atomic_store_n(&race_remover_done, 1, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+/* The reducer's release: at its first object, let remove_cache run on another thread
+ * until it either waits for this reducer or returns. */
+static void race_release(struct kasan_cache *kc, void *o)
+{
+	fake_release(kc, o);
+	if (!race_gate || !pthread_equal(pthread_self(), race_reducer))
+		return;
+	race_gate = false;
+	if (pthread_create(&race_remover, NULL, race_remove, NULL)) {
+		test_failures++;
+		return;
+	}
+	race_started = true;
+	while (!__atomic_load_n(&race_remover_waited, __ATOMIC_ACQUIRE) &&
+	       !__atomic_load_n(&race_remover_done, __ATOMIC_ACQUIRE))
+		sched_yield();
+}
+
+TEST(remove_cache_waits_for_reducer_in_flight)
+{
+	struct fake_cache fc;
+	unsigned int i, n;
+	size_t per;
+
+	test_config.quarantine_bytes = 64 << 10;
+	test_reinit();
+	fake_init(&fc, "inflight", 1000, 160, false);
+	per = obj_bytes(&fc);
+	REQUIRE(per >= 1000);
+	n = (unsigned int)((128 << 10) / per);
+	for (i = 0; i < n; i++) {
+		fake_alloc(&fc, i);
+		CHECK(fake_free(&fc, i));
+	}
+	race_fc = &fc;
+	race_reducer = pthread_self();
+	race_remover_waited = race_remover_done = 0;
+	race_started = false;
+	fc.kc.release = race_release;
+	race_gate = true;
+	sched_set_ops(&race_ops);
+	kasan_quarantine_reduce();
+	if (race_started)
+		pthread_join(race_remover, NULL);
+	sched_set_ops(NULL);
+	fc.kc.release = fake_release;
+	REQUIRE(race_started);
+	CHECK(race_remover_waited);
+	CHECK_EQ(race_released_at_return, (int)n);
+	CHECK_EQ(kasan_quarantine_objects(&fc.kc), 0);
 	fake_destroy(&fc);
 	CHECK_EQ(fc.nr_released, (int)n);
 }

@@ -5,6 +5,7 @@
  * exclusion. Page counts are checked as deltas: kmem_cache_init() may hold pages.
  */
 #include <pthread.h>
+#include <semaphore.h>
 #include <setjmp.h>
 #include <stdint.h>
 #include "harness.h"
@@ -246,6 +247,46 @@ TEST(arena_exhaustion_and_split)
 	CHECK_EQ(pages_in_use(), base);
 	free(pages);
 }
+
+#if defined(__SANITIZE_ADDRESS__)
+#define TEST_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define TEST_ASAN 1
+#endif
+#endif
+
+#ifdef TEST_ASAN
+#include <sanitizer/asan_interface.h>
+
+/*
+ * A reset leaves no page usable that the last program did not free: under ASan a stale
+ * pointer into a block still allocated at the reset faults, as one into a freed block
+ * does (__free_pages() poisons those).
+ */
+TEST(arena_reset_poisons_blocks_left_allocated)
+{
+	struct page *p0, *p2;
+	char *a0, *a2;
+
+	p0 = alloc_pages_node(0, GFP_KERNEL, 0);
+	p2 = alloc_pages_node(0, GFP_KERNEL, 2);
+	REQUIRE(p0 && p2);
+	a0 = page_address(p0);
+	a2 = page_address(p2);
+	memset(a0, 0x5a, PAGE_SIZE);
+	memset(a2, 0x5a, PAGE_SIZE << 2);
+	CHECK(!__asan_region_is_poisoned(a2, PAGE_SIZE << 2));
+	test_reinit();	/* neither block was freed */
+	REQUIRE(!(virt_to_page(a0)->flags & PG_allocated));
+	REQUIRE(!(virt_to_page(a2)->flags & PG_allocated));
+	CHECK(__asan_address_is_poisoned(a0));
+	CHECK(__asan_address_is_poisoned(a0 + PAGE_SIZE - 1));
+	for (int i = 0; i < 4; i++)
+		CHECK(__asan_address_is_poisoned(a2 + i * PAGE_SIZE));
+	CHECK(__asan_address_is_poisoned(a2 + (PAGE_SIZE << 2) - 1));
+}
+#endif
 
 static int cb_log[16];
 static int cb_n;
@@ -509,6 +550,63 @@ TEST(lockdep_assert_held_and_bad_context)
 	might_alloc(GFP_KERNEL, "task_alloc");
 	CHECK_EQ(test_reports_of(REPORT_BAD_CONTEXT), 2);
 	EXPECT_REPORTS(3);
+}
+
+/*
+ * A new machine (platform_init() -> lockdep_reset()) starts with no classes and no lock
+ * order: b -> a after a reinit is not an inversion of the a -> b seen before it.
+ */
+TEST(lockdep_reinit_forgets_lock_order)
+{
+	spinlock_t a, b;
+	int classes = lockdep_nr_classes();
+
+	spin_lock_init_named(&a, "reinit_a");
+	spin_lock_init_named(&b, "reinit_b");
+	spin_lock(&a);
+	spin_lock(&b);
+	spin_unlock(&b);
+	spin_unlock(&a);
+	CHECK_EQ(lockdep_nr_classes(), classes + 2);
+	test_reinit();
+	CHECK_EQ(lockdep_nr_classes(), classes);	/* as at the case's start */
+	spin_lock(&b);
+	spin_lock(&a);
+	spin_unlock(&a);
+	spin_unlock(&b);
+	CHECK_EQ(lockdep_nr_classes(), classes + 2);
+	CHECK_EQ(report_count(), 0);
+}
+
+/*
+ * Switched off at run time, lockdep-lite still tracks what a task holds, as many locks as
+ * held[] has entries, plain and trylocked, and forgets each on release.
+ */
+TEST(lockdep_off_tracks_held_locks_to_the_limit)
+{
+	static struct task t;
+	spinlock_t l[ARRAY_SIZE(t.held)];
+	int n = (int)ARRAY_SIZE(l);
+
+	lockdep_set_enabled(false);
+	task_init(&t, "holder", 0);
+	task_switch(&t);
+	for (int i = 0; i < n; i++) {
+		spin_lock_init(&l[i]);
+		if (i % 2)
+			CHECK(spin_trylock(&l[i]));
+		else
+			spin_lock(&l[i]);
+		CHECK_EQ(t.nr_held, i + 1);
+		CHECK(t.held[i].lock == &l[i].c);
+	}
+	for (int i = 0; i < n; i++)
+		spin_unlock(&l[i]);
+	CHECK_EQ(t.nr_held, 0);
+	task_switch(boot_task());
+	task_exit(&t);
+	lockdep_set_enabled(true);
+	CHECK_EQ(report_count(), 0);
 }
 #endif
 
@@ -925,4 +1023,126 @@ TEST(task_init_on_bad_cpu_takes_an_online_one)
 	task_exit(&b);
 	task_exit(&c);
 	REQUIRE(cpu_up(2) == 0);
+}
+
+/* Dropping cpu_hotplug_lock for write is a wakeup (sched_point.h): a scheduler retries a
+ * task waiting for the lock only after one, so without it the reader waits forever. */
+TEST(cpus_write_unlock_wakes_waiters)
+{
+	unsigned long before;
+
+	cpus_write_lock();
+	before = sched_wakeups();
+	cpus_write_unlock();
+	CHECK(sched_wakeups() > before);
+}
+
+/* Leaving an occupied CPU is a wakeup: cpu_down() of that CPU waits (with a scheduler,
+ * as a waiter retried only after a wakeup) for the occupancy to drain. */
+TEST(cpu_unoccupy_wakes_waiters)
+{
+	unsigned long before;
+
+	cpu_occupy();
+	before = sched_wakeups();
+	cpu_unoccupy();
+	CHECK(sched_wakeups() > before);
+}
+
+/*
+ * A task whose CPU went offline (another thread's boot task: not registered, so cpu_down()
+ * leaves it there) moves to an online CPU in cpu_occupy() and occupies that one (hotplug.h)
+ * instead of waiting for its CPU to come back. A fake scheduler ends an endless wait.
+ */
+static jmp_buf occupy_escape;
+static int occupy_waits;
+
+static void occupy_point(int id) { (void)id; }
+
+static void occupy_wait(const void *on, const char *what)
+{
+	(void)on;
+	(void)what;
+	if (++occupy_waits > 100)
+		longjmp(occupy_escape, 1);	/* it would wait forever */
+}
+
+static const struct sched_ops occupy_ops = { .point = occupy_point, .wait = occupy_wait };
+
+struct stray_occupier {
+	sem_t placed;
+	sem_t go;
+	bool placed_ok;
+	int cpu;		/* the CPU it occupied; -1: cpu_occupy() never returned */
+	bool online;
+};
+
+static void *stray_occupier_fn(void *arg)
+{
+	struct stray_occupier *s = arg;
+
+	s->placed_ok = task_migrate(NULL, 1);
+	sem_post(&s->placed);
+	sem_wait(&s->go);
+	if (!setjmp(occupy_escape)) {
+		cpu_occupy();
+		s->cpu = smp_processor_id();
+		s->online = cpu_online(s->cpu);
+		cpu_unoccupy();
+	}
+	return NULL;
+}
+
+TEST(cpu_occupy_moves_task_off_offline_cpu)
+{
+	struct stray_occupier s = { .cpu = -1 };
+	pthread_t th;
+
+	sem_init(&s.placed, 0, 0);
+	sem_init(&s.go, 0, 0);
+	REQUIRE(!pthread_create(&th, NULL, stray_occupier_fn, &s));
+	sem_wait(&s.placed);
+	CHECK(s.placed_ok);
+	CHECK_EQ(cpu_down(1), 0);	/* the thread's task stays on CPU 1 */
+	occupy_waits = 0;
+	sched_set_ops(&occupy_ops);
+	sem_post(&s.go);
+	pthread_join(th, NULL);
+	sched_set_ops(NULL);
+	CHECK_EQ(s.cpu, 2);		/* the next online CPU */
+	CHECK(s.online);
+	CHECK_EQ(cpu_up(1), 0);
+	sem_destroy(&s.placed);
+	sem_destroy(&s.go);
+}
+
+/* A cpu_down() that cannot complete (the caller itself is pinned to the CPU by a local
+ * lock: a BUG) leaves the CPU online, as the kernel rolls a failed offline back. */
+TEST(cpu_down_pinned_by_caller_leaves_cpu_online)
+{
+	local_trylock_t l;
+	jmp_buf jb;
+	volatile int jumped = 0;
+
+	local_trylock_init(&l);
+	set_cpu(1);
+	local_lock(&l);
+	report_set_bug_jmp(&jb);
+	if (setjmp(jb) == 0)
+		cpu_down(1);
+	else
+		jumped = 1;
+	report_set_bug_jmp(NULL);
+	local_unlock(&l);
+	CHECK(jumped);
+	CHECK(cpu_online(1));
+	CHECK_EQ(num_online_cpus(), 4);
+	CHECK_EQ(smp_processor_id(), 1);	/* not migrated */
+	CHECK_EQ(test_reports_of(REPORT_BUG), 1);
+	/* unpinned, the same cpu_down() goes through */
+	CHECK_EQ(cpu_down(1), 0);
+	CHECK_EQ(smp_processor_id(), 2);
+	CHECK_EQ(cpu_up(1), 0);
+	set_cpu(0);
+	EXPECT_REPORTS(1);
 }

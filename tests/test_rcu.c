@@ -351,3 +351,69 @@ TEST(liburcu_backend)
 	liburcu_missing_is_bug();
 #endif
 }
+
+/* With either backend, rcu_pending_callbacks(cpu) counts the callbacks queued on that CPU
+ * and not yet run; a reader holds the grace period, so the count cannot change under us. */
+static int pending_ran;
+
+static void pending_func(struct rcu_head *head)
+{
+	(void)head;
+	__atomic_add_fetch(&pending_ran, 1, __ATOMIC_RELEASE);
+}
+
+static void pending_counted_per_cpu(enum rcu_backend backend)
+{
+	struct rcu_head head;
+
+	test_config.rcu = backend;
+	test_reinit();
+	REQUIRE(rcu_backend() == backend);
+	rcu_thread_online();
+	pending_ran = 0;
+	set_cpu(2);
+	rcu_read_lock();
+	call_rcu(&head, pending_func);
+	CHECK_EQ(rcu_pending_callbacks(2), 1);
+	CHECK_EQ(rcu_pending_callbacks(1), 0);
+	CHECK_EQ(rcu_pending_callbacks(-1), 1);
+	rcu_read_unlock();
+	set_cpu(0);
+	rcu_barrier();
+	CHECK_EQ(__atomic_load_n(&pending_ran, __ATOMIC_ACQUIRE), 1);
+	CHECK_EQ(rcu_pending_callbacks(2), 0);
+	CHECK_EQ(rcu_pending_callbacks(-1), 0);
+}
+
+TEST(pending_callbacks_counted_per_cpu)
+{
+	pending_counted_per_cpu(RCU_DETERMINISTIC);
+#ifdef HAVE_URCU
+	pending_counted_per_cpu(RCU_LIBURCU);
+	test_config.rcu = RCU_DETERMINISTIC;
+	test_reinit();
+#endif
+}
+
+/* rcu_thread_online()/offline() bracket a stress thread's life whatever the backend: with
+ * the deterministic one (nothing registered with liburcu) both are no-ops. */
+static void *online_offline(void *arg)
+{
+	bool *done = arg;
+
+	rcu_thread_online();
+	rcu_thread_offline();
+	*done = true;
+	return NULL;
+}
+
+TEST(thread_offline_without_liburcu_is_noop)
+{
+	bool done = false;
+	pthread_t th;
+
+	REQUIRE(rcu_backend() == RCU_DETERMINISTIC);
+	REQUIRE(!pthread_create(&th, NULL, online_offline, &done));
+	pthread_join(th, NULL);
+	CHECK(done);
+}

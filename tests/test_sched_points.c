@@ -157,3 +157,87 @@ TEST(flush_rcu_with_cpus_lock_flushes_everything)
 {
 	flush_with_hotplug(false);
 }
+
+/*
+ * A refill that isolated more partial slabs than it needed, because a concurrent free
+ * filled the first one, puts the others back on the partial list: they hold live objects,
+ * so none may be discarded (putback_isolated_slab()). The concurrent free comes from a CPU
+ * of the other node, which frees straight to the slab, at the point between isolating and
+ * taking.
+ */
+static void **pb_first;		/* the first isolated slab's live objects, freed at the point */
+static unsigned int pb_nr_first;
+static struct task pb_remote;	/* on CPU 1, node 1 */
+
+static void free_into_isolated(int id)
+{
+	struct task *self = current;
+
+	if (id != SP_refill_isolated || !pb_nr_first)
+		return;
+	task_switch(&pb_remote);
+	for (unsigned int i = 0; i < pb_nr_first; i++)
+		kmem_cache_free(cache, pb_first[i]);
+	task_switch(self);
+	pb_nr_first = 0;
+}
+
+static const struct sched_ops putback_ops = { .point = free_into_isolated };
+
+static int cmp_addr(const void *a, const void *b)
+{
+	uintptr_t x = (uintptr_t)*(void *const *)a, y = (uintptr_t)*(void *const *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+TEST(refill_puts_back_isolated_slabs_with_live_objects)
+{
+	struct task *self = current;
+
+	machine(2, 2, 0, false);
+	cache = kmem_cache_create("sp_putback", 64, NULL, SLAB_NO_MERGE);
+	REQUIRE(cache);
+	unsigned int per = cinfo(cache).objects_per_slab, cap = cinfo(cache).sheaf_capacity;
+	unsigned int n = 10 * per;
+	void **p = calloc(n, sizeof(*p)), **first = calloc(per, sizeof(*first));
+
+	REQUIRE(p && first);
+	for (unsigned int i = 0; i < n; i++)
+		REQUIRE((p[i] = kmem_cache_alloc(cache, GFP_KERNEL)));
+	/* Slab by slab (in address order), CPU 1 frees every fourth object: each slab moves
+	 * from full to the tail of node 0's partial list with a quarter of it free. */
+	qsort(p, n, sizeof(*p), cmp_addr);
+	task_init(&pb_remote, "remote", 1);
+	task_switch(&pb_remote);
+	for (unsigned int i = 0; i < n; i += 4) {
+		kmem_cache_free(cache, p[i]);
+		p[i] = NULL;
+	}
+	task_switch(self);
+	pb_nr_first = 0;
+	for (unsigned int i = 0; i < per; i++)
+		if (p[i]) {
+			first[pb_nr_first++] = p[i];
+			p[i] = NULL;
+		}
+	pb_first = first;
+
+	unsigned long freed_slabs = st(cache, FREE_SLAB);
+
+	sched_set_ops(&putback_ops);
+	struct slab_sheaf *sheaf = kmem_cache_prefill_sheaf(cache, GFP_KERNEL, cap);
+	sched_set_ops(NULL);
+	REQUIRE(sheaf);
+	CHECK_EQ(pb_nr_first, 0);	/* the point was reached */
+	CHECK_EQ(kmem_cache_sheaf_size(sheaf), cap);
+	CHECK_EQ(st(cache, FREE_SLAB), freed_slabs);
+	kmem_cache_return_sheaf(cache, GFP_KERNEL, sheaf);
+	for (unsigned int i = 0; i < n; i++)
+		if (p[i])
+			kmem_cache_free(cache, p[i]);
+	free(first);
+	free(p);
+	task_exit(&pb_remote);
+	kmem_cache_destroy(cache);
+}

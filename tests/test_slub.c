@@ -952,6 +952,40 @@ TEST(fault_sheaf_alloc)
 	kmem_cache_destroy(s);
 }
 
+/*
+ * A free that finds main full and can get no other sheaf (no spare, none in the barn, and
+ * sheaf allocation failing) flushes main to the slabs and caches the object there, as
+ * __pcs_replace_full_main() does: it never falls back to the slow path.
+ */
+TEST(free_flushes_full_main_when_no_sheaf_is_free)
+{
+	kasan_off();
+	struct kmem_cache *s = kmem_cache_create("flush_main", 64, NULL, 0);
+
+	REQUIRE(s);
+	unsigned int cap = cinfo(s).sheaf_capacity;
+	unsigned int n = 3 * cap;
+	void **p = calloc(n, sizeof(*p));
+
+	REQUIRE(p);
+	fault_fail_next(FAULT_SHEAF_ALLOC, 1000000);
+	for (unsigned int i = 0; i < n; i++)
+		REQUIRE((p[i] = kmem_cache_alloc(s, GFP_KERNEL)));
+	CHECK_EQ(cinfo(s).barn_empty, 0);
+
+	unsigned long slow = st(s, FREE_SLOWPATH), flushed = st(s, SHEAF_FLUSH);
+
+	for (unsigned int i = 0; i < n; i++)
+		kmem_cache_free(s, p[i]);
+	CHECK(fault_injected(FAULT_SHEAF_ALLOC) > 0);
+	fault_reset();
+	CHECK_EQ(st(s, FREE_SLOWPATH), slow);
+	CHECK(st(s, SHEAF_FLUSH) > flushed);
+	CHECK(ccount(s).in_pcs > 0);
+	free(p);
+	kmem_cache_destroy(s);
+}
+
 /* slub_cpu_dead flushes the dead CPU's main and spare back to the slabs. */
 TEST(cpu_down_flushes_sheaves)
 {
@@ -1415,4 +1449,47 @@ TEST(lockdep_lite_catches_inversion)
 	CHECK_EQ(test_reports_of(REPORT_BAD_CONTEXT), 1);
 	EXPECT_REPORTS(4);
 #endif
+}
+
+/*
+ * A CPU that must refill its main sheaf and has no spare takes an empty sheaf from the
+ * barn before it allocates a new one (barn_get_empty_sheaf() in
+ * __pcs_replace_empty_main()): the barn's empties are there to be reused.
+ */
+TEST(refill_reuses_barn_empty_sheaf)
+{
+	kasan_off();
+	struct kmem_cache *s = kmem_cache_create("barn_empty", 64, NULL, 0);
+
+	REQUIRE(s);
+	unsigned int cap = cinfo(s).sheaf_capacity;
+	unsigned int n = 4 * cap;
+	void **p = calloc(n, sizeof(*p));
+
+	REQUIRE(p);
+	/* CPU 1 keeps two full sheaves and leaves two in the barn. */
+	set_cpu(1);
+	for (unsigned int i = 0; i < n; i++)
+		REQUIRE((p[i] = kmem_cache_alloc(s, GFP_KERNEL)));
+	for (unsigned int i = 0; i < n; i++)
+		kmem_cache_free(s, p[i]);
+	set_cpu(0);
+	CHECK_EQ(cinfo(s).barn_full, 2);
+	CHECK_EQ(cinfo(s).barn_empty, 0);
+	/* CPU 0 exchanges its empty main for them, one after the other. */
+	for (unsigned int i = 0; i < 2 * cap; i++)
+		REQUIRE((p[i] = kmem_cache_alloc(s, GFP_KERNEL)));
+	CHECK_EQ(cinfo(s).barn_full, 0);
+	CHECK_EQ(cinfo(s).barn_empty, 2);
+
+	unsigned long sheaf_alloc = st(s, SHEAF_ALLOC), refill = st(s, SHEAF_REFILL);
+
+	REQUIRE((p[2 * cap] = kmem_cache_alloc(s, GFP_KERNEL)));
+	CHECK_EQ(cinfo(s).barn_empty, 1);
+	CHECK_EQ(st(s, SHEAF_ALLOC), sheaf_alloc);
+	CHECK(st(s, SHEAF_REFILL) > refill);
+	for (unsigned int i = 0; i <= 2 * cap; i++)
+		kmem_cache_free(s, p[i]);
+	free(p);
+	kmem_cache_destroy(s);
 }

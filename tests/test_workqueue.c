@@ -7,6 +7,8 @@
  * would do when scheduled (release the lock, leave the reader section, run the work)
  * proves that each blocking path asks the scheduler instead of BUGging.
  */
+#include <pthread.h>
+#include <semaphore.h>
 #include <setjmp.h>
 #include "harness.h"
 
@@ -430,4 +432,56 @@ TEST(flush_work_with_scheduler_waits_for_kworker)
 	CHECK_EQ(p.task_id, kworker.id);
 	fake_sched_end();
 	task_exit(&kworker);
+}
+
+/*
+ * Unbound work runs on an online CPU, even flushed from a CPU that is offline (another
+ * thread's boot task: cpu_down() does not migrate it) while a CPU goes down and its pool
+ * is not unbound yet (a teardown above CPUHP_AP_WORKQUEUE_ONLINE).
+ */
+static struct probe_work stray_work;
+static sem_t stray_go, stray_done;
+
+static int flush_from_stray(unsigned int cpu)
+{
+	(void)cpu;
+	sem_post(&stray_go);
+	sem_wait(&stray_done);
+	return 0;
+}
+
+static void *stray_flusher(void *arg)
+{
+	bool *placed = arg;
+
+	*placed = task_migrate(NULL, 1);
+	sem_post(&stray_done);
+	sem_wait(&stray_go);
+	queue_work_on(WORK_CPU_UNBOUND, &stray_work.work);
+	flush_work(&stray_work.work);
+	sem_post(&stray_done);
+	return NULL;
+}
+
+TEST(unbound_work_runs_on_online_cpu)
+{
+	bool placed = false;
+	pthread_t th;
+
+	probe_init(&stray_work);
+	sem_init(&stray_go, 0, 0);
+	sem_init(&stray_done, 0, 0);
+	REQUIRE(!pthread_create(&th, NULL, stray_flusher, &placed));
+	sem_wait(&stray_done);
+	CHECK(placed);
+	CHECK_EQ(cpu_down(1), 0);	/* the thread's task stays on CPU 1 */
+	cpuhp_setup_state(CPUHP_AP_KASAN_ONLINE, "test:flush", NULL, flush_from_stray);
+	CHECK_EQ(cpu_down(2), 0);	/* the thread flushes while CPU 2 goes */
+	pthread_join(th, NULL);
+	CHECK_EQ(stray_work.ran, 1);
+	CHECK(cpu_online(stray_work.cpu));
+	CHECK_EQ(stray_work.cpu, 3);	/* the next online CPU after the flusher's */
+	sem_destroy(&stray_go);
+	sem_destroy(&stray_done);
+	test_reinit();	/* the KASAN hotplug callback back */
 }
