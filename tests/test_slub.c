@@ -986,6 +986,40 @@ TEST(free_flushes_full_main_when_no_sheaf_is_free)
 	kmem_cache_destroy(s);
 }
 
+/*
+ * allocate_slab() falls back to the smallest order that holds one object when the
+ * preferred order fails. For an object of exactly one page both are order 0: a failed
+ * page is no reason to try a bigger slab.
+ */
+TEST(page_sized_object_has_no_order_fallback)
+{
+	kasan_off();
+	/* an object whose stride, KASAN's metadata included, is exactly one page */
+	struct kmem_cache *s = kmem_cache_create("probe", PAGE_SIZE, NULL, SLAB_NO_MERGE);
+
+	REQUIRE(s);
+	unsigned int meta = cinfo(s).size - PAGE_SIZE;
+
+	kmem_cache_destroy(s);
+	s = kmem_cache_create("page_sized", PAGE_SIZE - meta, NULL, SLAB_NO_MERGE);
+	REQUIRE(s);
+	struct slab_cache_info info = cinfo(s);
+
+	REQUIRE(info.size == PAGE_SIZE);
+	CHECK_EQ(info.order, 0);
+	fault_fail_next(FAULT_PAGE_ALLOC, 1);
+	void *p = kmem_cache_alloc(s, GFP_KERNEL);
+
+	fault_reset();
+	CHECK_EQ(st(s, ORDER_FALLBACK), 0);
+	info = cinfo(s);
+	CHECK_EQ(info.pages, info.nr_slabs);
+	CHECK_EQ(info.total_objects, info.nr_slabs);
+	if (p)
+		kmem_cache_free(s, p);
+	kmem_cache_destroy(s);
+}
+
 /* slub_cpu_dead flushes the dead CPU's main and spare back to the slabs. */
 TEST(cpu_down_flushes_sheaves)
 {
@@ -1211,6 +1245,39 @@ TEST(cache_merging)
 	for (size_t i = 0; i < ARRAY_SIZE(all); i++)
 		kmem_cache_destroy(all[i]);
 	CHECK_EQ(report_count(), 0);
+}
+
+/* A cache with a usercopy region (usersize) is never merged: a later plain cache of the
+ * same size does not become its alias, as slab_unmergeable() has it. */
+TEST(usercopy_cache_takes_no_alias)
+{
+	struct kmem_cache_args user = { .useroffset = 8, .usersize = 16 };
+	struct kmem_cache *u = kmem_cache_create("merge_user", 40, &user, 0);
+	struct kmem_cache *plain = kmem_cache_create("merge_plain", 40, NULL, 0);
+
+	REQUIRE(u && plain);
+	CHECK(plain != u);
+	CHECK_EQ(cinfo(u).refcount, 1);
+	kmem_cache_destroy(plain);
+	kmem_cache_destroy(u);
+}
+
+/* An alias may be a little larger than the cache's object when the free pointer lies
+ * inside the object: the new bytes overlap nothing the allocator keeps in a free object,
+ * and the alias widens the cache's object size. */
+TEST(slightly_larger_alias_merges_past_inner_free_pointer)
+{
+	struct kmem_cache *a = kmem_cache_create("merge_36", 36, NULL, 0);
+
+	REQUIRE(a);
+	REQUIRE(cinfo(a).offset < 36);
+	struct kmem_cache *b = kmem_cache_create("merge_40", 40, NULL, 0);
+
+	CHECK(b == a);
+	CHECK_EQ(cinfo(a).refcount, 2);
+	CHECK_EQ(cinfo(a).object_size, 40);
+	kmem_cache_destroy(b);
+	kmem_cache_destroy(a);
 }
 
 /* Debug caches (and NOLEAKTRACE ones, B11) have no sheaves and never use them. */
