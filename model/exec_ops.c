@@ -238,11 +238,12 @@ static void free_obj(const struct op *op, void (*do_free)(struct model_obj *o), 
 	}
 	if (!obj_usable(h))
 		return;
+	to_pcs = to_pcs && model_free_takes_pcs(model.obj[h].s, model.obj[h].ptr);
 	model_obj_freeing((int)h);
 	do_free(&model.obj[h]);
 	model_obj_freed((int)h);
-	if (to_pcs && exec_faults(false) == faults)
-		model_freed_to_pcs(model.obj[h].s, model.obj[h].ptr);
+	if (to_pcs)
+		model_freed_to_pcs(model.obj[h].s, model.obj[h].ptr, exec_faults(false) == faults);
 }
 
 void exec_free(const struct op *op)

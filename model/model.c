@@ -167,15 +167,21 @@ void model_obj_check_node(int h, int node, bool spilled)
 			   page_to_nid(page));
 }
 
-void model_freed_to_pcs(struct kmem_cache *s, const void *ptr)
+bool model_free_takes_pcs(struct kmem_cache *s, const void *ptr)
 {
 	const struct page *page = virt_to_page(ptr);
 
-	model.pcs_top.op = LONG_MIN;
 	/* free_to_pcs() takes only objects of this CPU's memory node, not of the reserves
-	 * (can_free_to_pcs()) */
-	if (model.alone || kasan_enabled() || in_nmi() || !slab_sheaf_capacity(s) || !page ||
-	    page_to_nid(page) != numa_mem_id() || slab_object_pfmemalloc(ptr))
+	 * (can_free_to_pcs()). Asked before the free: a reserve object freed to its slab can
+	 * empty it, and the slab discarded leaves a page no longer marked pfmemalloc. */
+	return !(model.alone || kasan_enabled() || in_nmi() || !slab_sheaf_capacity(s) || !page ||
+		 page_to_nid(page) != numa_mem_id() || slab_object_pfmemalloc(ptr));
+}
+
+void model_freed_to_pcs(struct kmem_cache *s, const void *ptr, bool took)
+{
+	model.pcs_top.op = LONG_MIN;
+	if (!took)
 		return;
 	model.pcs_top.op = model.op_index;
 	model.pcs_top.cpu = smp_processor_id();

@@ -153,11 +153,14 @@ void model_obj_alloced(int h, enum obj_kind kind, int mcache, struct kmem_cache 
  * memory or `spilled` (the page allocator served it, or failed, from another node during
  * the call), the object is on it. */
 void model_obj_check_node(int h, int node, bool spilled);
-/* After a free of ptr (of cache s) on this CPU in task or interrupt context, no fault and no
- * quarantine in the way: the percpu main sheaf takes it (free_to_pcs(), which makes room
- * when the sheaf is full), so the next op, if it allocates from s on this CPU, gets it back
- * (alloc_from_pcs() takes the top). Only where ops do not interleave (model.alone NULL). */
-void model_freed_to_pcs(struct kmem_cache *s, const void *ptr);
+/* Before a free of ptr (of cache s) on this CPU in task or interrupt context: whether the
+ * percpu main sheaf will take it (free_to_pcs(), which makes room when the sheaf is full)
+ * when no fault and no quarantine is in the way. Only where ops do not interleave
+ * (model.alone NULL). */
+bool model_free_takes_pcs(struct kmem_cache *s, const void *ptr);
+/* After that free: `took` (it was to take it and no fault came between), so the next op, if
+ * it allocates from s on this CPU, gets ptr back (alloc_from_pcs() takes the top). */
+void model_freed_to_pcs(struct kmem_cache *s, const void *ptr, bool took);
 /* After handle h was allocated (without a node) on this CPU: the rule above. */
 void model_obj_check_pcs_top(int h);
 /* After handle h was allocated by a caller that may (`reserves`) or may not use the

@@ -100,18 +100,18 @@ TEST(rule_lifo)
 
 	REQUIRE(a && b && c);
 	model_begin_op(1, "free");
-	model_freed_to_pcs(s, a);
+	model_freed_to_pcs(s, a, model_free_takes_pcs(s, a));
 	model_begin_op(2, "alloc");
 	model_obj_alloced(0, OK_CACHE, 0, s, a, 64, NULL);
 	model_obj_check_pcs_top(0);		/* the freed object back */
 	model_begin_op(3, "free");
-	model_freed_to_pcs(s, a);
+	model_freed_to_pcs(s, a, model_free_takes_pcs(s, a));
 	model_begin_op(5, "alloc");
 	model_obj_alloced(1, OK_CACHE, 0, s, b, 64, NULL);
 	model_obj_check_pcs_top(1);		/* an op came between */
 	CHECK_EQ(report_count(), 0);
 	model_begin_op(6, "free");
-	model_freed_to_pcs(s, a);
+	model_freed_to_pcs(s, a, model_free_takes_pcs(s, a));
 	model_begin_op(7, "alloc");
 	model_obj_alloced(2, OK_CACHE, 0, s, c, 64, NULL);
 	model_obj_check_pcs_top(2);
