@@ -125,6 +125,26 @@ TEST(quarantine_under_budget_holds)
 	CHECK_EQ(kasan_quarantine_bytes(), 0);
 }
 
+/* A 64 KiB quarantine and 128 KiB of 1000-byte objects freed into it on CPU 0, one by one;
+ * returns how many (0: the object is smaller than asked), *per the bytes of each. */
+static unsigned int fill_over_budget(struct fake_cache *fc, const char *name, size_t *per)
+{
+	unsigned int i, n;
+
+	test_config.quarantine_bytes = 64 << 10;
+	test_reinit();
+	fake_init(fc, name, 1000, 160, false);
+	*per = obj_bytes(fc);
+	if (*per < 1000)
+		return 0;
+	n = (unsigned int)((128 << 10) / *per);
+	for (i = 0; i < n; i++) {
+		fake_alloc(fc, i);
+		CHECK(fake_free(fc, i));
+	}
+	return n;
+}
+
 /*
  * Budget 64 KiB on 4 CPUs: per-CPU queues hold 8 KiB, the global ring 32 KiB. Freeing
  * 128 KiB on one CPU spills batches to the ring; reduce gives back the oldest objects,
@@ -136,16 +156,8 @@ TEST(quarantine_over_budget_frees_oldest)
 	unsigned int i, n;
 	size_t per;
 
-	test_config.quarantine_bytes = 64 << 10;
-	test_reinit();
-	fake_init(&fc, "over", 1000, 160, false);
-	per = obj_bytes(&fc);
-	REQUIRE(per >= 1000);
-	n = (unsigned int)((128 << 10) / per);
-	for (i = 0; i < n; i++) {
-		fake_alloc(&fc, i);
-		CHECK(fake_free(&fc, i));
-	}
+	n = fill_over_budget(&fc, "over", &per);
+	REQUIRE(n);
 	CHECK_EQ(fc.nr_released, 0);		/* nothing leaves on its own */
 	CHECK_EQ(kasan_quarantine_objects(&fc.kc), n);
 	kasan_quarantine_reduce();
@@ -173,19 +185,11 @@ TEST(quarantine_over_budget_frees_oldest)
 TEST(quarantine_reduce_keeps_newest_batches)
 {
 	struct fake_cache fc;
-	unsigned int i, n;
+	unsigned int n;
 	size_t per;
 
-	test_config.quarantine_bytes = 64 << 10;
-	test_reinit();
-	fake_init(&fc, "newest", 1000, 160, false);
-	per = obj_bytes(&fc);
-	REQUIRE(per >= 1000);
-	n = (unsigned int)((128 << 10) / per);
-	for (i = 0; i < n; i++) {
-		fake_alloc(&fc, i);
-		CHECK(fake_free(&fc, i));
-	}
+	n = fill_over_budget(&fc, "newest", &per);
+	REQUIRE(n);
 	kasan_quarantine_reduce();
 	CHECK(fc.nr_released > 0);
 	CHECK(kasan_quarantine_bytes() <= (64 << 10));
