@@ -20,6 +20,9 @@ struct slab {
 	unsigned long flags;			/* SL_* bits, atomic */
 	struct rcu_head rcu_head;		/* SLAB_TYPESAFE_BY_RCU deferred page free */
 	struct list_head all_list;		/* kmem_cache.all_slabs: introspection only */
+	/* introspection only: where the last walk of validate_slab_cache() listed it, so the
+	 * walk finds a slab without sorting its slabs by address */
+	unsigned int walk_mark;
 };
 #define SL_locked	0	/* slab_lock() when there is no double-word cmpxchg */
 #define SL_partial	1	/* on the node partial list */
@@ -42,7 +45,7 @@ static inline struct slab *page_slab(struct page *page)
 }
 static inline struct page *slab_page(const struct slab *slab)
 {
-	return container_of((unsigned long (*)[14])slab, struct page, slab);
+	return container_of((unsigned long (*)[PAGE_OVERLAY_WORDS])slab, struct page, slab);
 }
 static inline void *slab_address(const struct slab *slab)
 {

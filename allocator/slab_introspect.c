@@ -119,6 +119,8 @@ unsigned long slab_pages_total(void)
  */
 struct slab_mark {
 	struct slab *slab;
+	char *addr;		/* slab_address(), once per walk */
+	unsigned int objects;
 	unsigned char *seen;	/* one byte per object: how many places hold it */
 };
 
@@ -169,7 +171,10 @@ static void collect_slabs(struct cache_walk *w)
 		unsigned int objects = SLAB_OBJECTS(slab->freelist_counters.second);
 
 		w->slabs[w->nr_slabs].slab = slab;
+		w->slabs[w->nr_slabs].addr = slab_address(slab);
+		w->slabs[w->nr_slabs].objects = objects;
 		w->slabs[w->nr_slabs].seen = w->seen_buf + off;
+		slab->walk_mark = w->nr_slabs;
 		off += objects;
 		w->nr_slabs++;
 		w->node_slabs[slab_nid(slab)]++;
@@ -177,36 +182,27 @@ static void collect_slabs(struct cache_walk *w)
 	}
 }
 
-static int cmp_mark(const void *a, const void *b)
-{
-	uintptr_t x = (uintptr_t)((const struct slab_mark *)a)->slab;
-	uintptr_t y = (uintptr_t)((const struct slab_mark *)b)->slab;
-
-	return x < y ? -1 : x > y;
-}
-
-/* Lookup only: sorting by address decides nothing but where to find a slab. */
-static void sort_marks(struct cache_walk *w)
-{
-	if (w->nr_slabs)
-		qsort(w->slabs, w->nr_slabs, sizeof(*w->slabs), cmp_mark);
-}
-
+/* A slab this walk collected, or NULL: one that is not on the cache's list of slabs (its
+ * walk_mark is then stale or garbage, and names another slab or none). */
 static struct slab_mark *find_mark(struct cache_walk *w, const struct slab *slab)
 {
-	unsigned int lo = 0, hi = w->nr_slabs;
+	unsigned int i = slab->walk_mark;
 
-	while (lo < hi) {
-		unsigned int mid = (lo + hi) / 2;
+	return i < w->nr_slabs && w->slabs[i].slab == slab ? &w->slabs[i] : NULL;
+}
 
-		if (w->slabs[mid].slab == slab)
-			return &w->slabs[mid];
-		if ((uintptr_t)w->slabs[mid].slab < (uintptr_t)slab)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return NULL;
+/* nearest_obj() with the walk's copy of the slab's address */
+static void *mark_nearest_obj(struct cache_walk *w, struct slab_mark *m, struct slab *slab,
+			      const void *obj)
+{
+	unsigned int idx;
+
+	if (!m)
+		return nearest_obj(w->s, slab, obj);
+	idx = (unsigned int)(((const char *)obj - m->addr) / w->s->size);
+	if (idx >= m->objects)
+		idx = m->objects - 1;
+	return m->addr + (size_t)idx * w->s->size;
 }
 
 /* Mark one object as held by `place`; check it is a real object of this cache in the
@@ -223,16 +219,16 @@ static void mark_object(struct cache_walk *w, void *obj, const char *place,
 		finding(w, "%s holds %p which is not an object of this cache", place, obj);
 		return;
 	}
-	if (nearest_obj(w->s, slab, obj) != obj) {
+	m = find_mark(w, slab);
+	if (mark_nearest_obj(w, m, slab, obj) != obj) {
 		finding(w, "%s holds %p which is not the start of an object", place, obj);
 		return;
 	}
-	m = find_mark(w, slab);
 	if (!m) {
 		finding(w, "%s holds %p of an unknown slab", place, obj);
 		return;
 	}
-	idx = obj_to_index(w->s, slab, obj);
+	idx = (unsigned int)(((char *)obj - m->addr) / w->s->size);
 	if (m->seen[idx]++) {
 		finding(w, "object %p is in more than one place (again in %s)", obj, place);
 		return;
@@ -272,12 +268,12 @@ static void walk_slabs(struct cache_walk *w)
 		struct slab *slab = w->slabs[i].slab;
 		unsigned long c = slab->freelist_counters.second;
 		unsigned int objects = SLAB_OBJECTS(c), inuse = SLAB_INUSE(c), nfree = 0;
-		void *addr = slab_address(slab);
+		void *addr = w->slabs[i].addr;
 
 		if (inuse > objects)
 			finding(w, "slab %p inuse %u > objects %u", addr, inuse, objects);
 		for (void *p = slab->freelist_counters.first; p; p = get_freepointer(s, p)) {
-			if (virt_to_slab(p) != slab || nearest_obj(s, slab, p) != p) {
+			if (virt_to_slab(p) != slab || mark_nearest_obj(w, &w->slabs[i], slab, p) != p) {
 				finding(w, "slab %p freelist points to %p outside the slab", addr, p);
 				break;
 			}
@@ -404,9 +400,8 @@ static void walk_unplaced(struct cache_walk *w)
 	struct kmem_cache *s = w->s;
 
 	for (unsigned int i = 0; i < w->nr_slabs; i++) {
-		struct slab *slab = w->slabs[i].slab;
-		unsigned int objects = SLAB_OBJECTS(slab->freelist_counters.second);
-		char *addr = slab_address(slab);
+		unsigned int objects = w->slabs[i].objects;
+		char *addr = w->slabs[i].addr;
 
 		for (unsigned int j = 0; j < objects; j++) {
 			void *obj = addr + (size_t)j * s->size;
@@ -439,7 +434,6 @@ static int walk_cache(struct kmem_cache *s, bool report, struct slab_object_coun
 	struct cache_walk w = { .s = s, .report = report };
 
 	collect_slabs(&w);
-	sort_marks(&w);
 	walk_slabs(&w);
 	walk_nodes(&w);
 	walk_sheaves(&w);
@@ -462,6 +456,11 @@ void slab_count_objects(const struct kmem_cache *s, struct slab_object_counts *c
 int validate_slab_cache(struct kmem_cache *s)
 {
 	return walk_cache(s, true, NULL);
+}
+
+int validate_slab_cache_counts(struct kmem_cache *s, struct slab_object_counts *c)
+{
+	return walk_cache(s, true, c);
 }
 
 int validate_all_caches(void)

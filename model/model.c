@@ -558,8 +558,7 @@ void model_check_cache(struct kmem_cache *s)
 	struct slab_cache_info info;
 	unsigned long live, rcu, lent;
 
-	validate_slab_cache(s);	/* findings are SLAB_CORRUPT reports of their own */
-	slab_count_objects(s, &c);
+	validate_slab_cache_counts(s, &c);	/* findings are SLAB_CORRUPT reports of their own */
 	slab_cache_info(s, &info);
 	count_model(s, &live, &rcu, &lent);
 

@@ -93,6 +93,9 @@ void slab_count_objects(const struct kmem_cache *s, struct slab_object_counts *c
  * one place and its shadow state agrees with the place. Every finding is a SLAB_CORRUPT
  * report; returns the number of findings. Quiesced callers only (no concurrent ops). */
 int validate_slab_cache(struct kmem_cache *s);
+/* validate_slab_cache() and slab_count_objects() in one walk: the walk is most of a check's
+ * cost, and both read the same places. */
+int validate_slab_cache_counts(struct kmem_cache *s, struct slab_object_counts *c);
 /* validate_slab_cache() for every cache; returns total findings. */
 int validate_all_caches(void);
 

@@ -35,12 +35,15 @@
 #define PG_allocated	0x4UL	/* page is allocated (set by page_alloc.c) */
 #define PG_pfmemalloc	0x8UL	/* given from the reserves below the min watermark */
 
+/* words of struct page that the slab allocator overlays with its struct slab */
+#define PAGE_OVERLAY_WORDS	16
+
 struct page {
 	unsigned long flags;
 	struct page *head;		/* first page of the allocation (itself if head) */
 	unsigned int order;		/* valid on the head page */
 	int node;
-	unsigned long slab[14] __attribute__((aligned(16)));	/* struct slab overlay (slab.h) */
+	unsigned long slab[PAGE_OVERLAY_WORDS] __attribute__((aligned(16)));	/* struct slab overlay (slab.h) */
 };
 
 /* Allocate 2^order pages on node `nid` (NUMA_NO_NODE: numa_mem_id()). A node without
