@@ -100,6 +100,13 @@ struct kmem_cache *slab_cache_at(unsigned int i)
 	return NULL;
 }
 
+struct kmem_cache *slab_cache_next(const struct kmem_cache *prev)
+{
+	const struct list_head *next = prev ? prev->list.next : slab_caches.next;
+
+	return next == &slab_caches ? NULL : list_entry(next, struct kmem_cache, list);
+}
+
 static void count_slab_pages(struct page *head, void *arg)
 {
 	if (head->flags & PG_slab)

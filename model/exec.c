@@ -304,6 +304,7 @@ static void exec_op(long i)
 /* Close open readers, free everything, destroy every cache, and check nothing is left. */
 static void exec_end(void)
 {
+	struct kmem_cache *s;
 	struct task *t;
 
 	ex.op = ex.p->nr_ops;
@@ -361,9 +362,9 @@ static void exec_end(void)
 	for (unsigned int h = 0; h < model.nr_cache; h++)
 		if (model.cache[h].state == MC_ALIVE)
 			exec_destroy_cache((int)h);
-	for (unsigned int i = 0; i < slab_nr_caches(); i++)
-		if (!model_cache_is_leaked(slab_cache_at(i)))
-			kmem_cache_shrink(slab_cache_at(i));
+	for_each_slab_cache(s)
+		if (!model_cache_is_leaked(s))
+			kmem_cache_shrink(s);
 	kvfree_rcu_barrier();
 	rcu_barrier();
 	check_all_caches();

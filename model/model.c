@@ -695,8 +695,10 @@ void model_after_barrier(struct kmem_cache *s, unsigned long from)
 
 bool model_cache_in_list(struct kmem_cache *s)
 {
-	for (unsigned int i = 0; i < slab_nr_caches(); i++)
-		if (slab_cache_at(i) == s)
+	struct kmem_cache *x;
+
+	for_each_slab_cache(x)
+		if (x == s)
 			return true;
 	return false;
 }
@@ -728,9 +730,9 @@ static unsigned long pages_held(void)
 {
 	struct slab_cache_info info;
 	unsigned long pages = 0;
+	struct kmem_cache *x;
 
-	for (unsigned int i = 0; i < slab_nr_caches(); i++) {
-		struct kmem_cache *x = slab_cache_at(i);
+	for_each_slab_cache(x) {
 		if (!model_cache_is_leaked(x)) {
 			slab_cache_info(x, &info);
 			pages += info.pages;
@@ -789,8 +791,10 @@ void model_after_destroy(int h, bool leaked, bool alias)
 		if (model.obj[i].s == s && model.obj[i].state != MO_ORPHAN)
 			model.obj[i].s = NULL;
 	unsigned long q = 0;
-	for (unsigned int i = 0; i < slab_nr_caches(); i++)
-		q += kasan_quarantine_objects(slab_kasan_info(slab_cache_at(i)));
+	struct kmem_cache *x;
+
+	for_each_slab_cache(x)
+		q += kasan_quarantine_objects(slab_kasan_info(x));
 	for (int i = 0; i < model.nr_leaked; i++)
 		if (!model_cache_in_list(model.leaked[i]))
 			q += kasan_quarantine_objects(slab_kasan_info(model.leaked[i]));

@@ -112,6 +112,10 @@ struct kasan_cache *slab_kasan_info(struct kmem_cache *s);
 /* Caches in creation order (kmalloc caches first); NULL past the end. */
 struct kmem_cache *slab_cache_at(unsigned int i);
 unsigned int slab_nr_caches(void);
+/* The cache after prev in that order (the first for NULL), NULL after the last: a walk of
+ * every cache in O(caches), where slab_cache_at() costs O(i) each. */
+struct kmem_cache *slab_cache_next(const struct kmem_cache *prev);
+#define for_each_slab_cache(s) for (s = slab_cache_next(NULL); s; s = slab_cache_next(s))
 /* Pages held by all slabs; should equal pages_in_use() (platform). */
 unsigned long slab_pages_total(void);
 
