@@ -58,7 +58,7 @@ done
 seeds=("$root"/corpus/seeds/fuzz_ops/*)
 corpus=("$root"/bench/corpus/fuzz_ops/*)
 # exec/s of bench_fuzz_exec's "all inputs" row
-inproc() {  # bin runs files...
+inproc() {  # bin runs [--malloc-loop] files...
   local bin=$1 n=$2; shift 2
   "$bin/bench_fuzz_exec" --runs "$n" "$@" | awk -F'|' '/all inputs/ { gsub(/[* ]/, "", $5); print $5 }'
 }
@@ -80,8 +80,8 @@ for p in fuzz release; do
   done
 done
 echo "fuzz_throughput: ceiling (ASan malloc/free loop)" >&2
-r[ceiling/seeds]=$("$bin_head_fuzz/bench_fuzz_exec" --malloc-loop --runs $((runs * 10)) "${seeds[@]}" | awk -F'|' '/all inputs/ { gsub(/[* ]/, "", $5); print $5 }')
-r[ceiling/corpus]=$("$bin_head_fuzz/bench_fuzz_exec" --malloc-loop --runs "$runs" "${corpus[@]}" | awk -F'|' '/all inputs/ { gsub(/[* ]/, "", $5); print $5 }')
+r[ceiling/seeds]=$(inproc "$bin_head_fuzz" $((runs * 10)) --malloc-loop "${seeds[@]}")
+r[ceiling/corpus]=$(inproc "$bin_head_fuzz" "$runs" --malloc-loop "${corpus[@]}")
 for t in base head; do
   b=bin_${t}_fuzz
   d=$work/lf-$t; rm -rf "$d"; mkdir -p "$d/corpus"
